@@ -1,0 +1,222 @@
+"""Stage 4: project a chain of records onto the `messages` array Claude Code sends to the API.
+
+The rules of the projection, as observed and read from Claude Code's source (see the shared
+transcript doc): walk the chain root to leaf; keep user and assistant records (and `local_command`
+system records, which are sent as user text); drop progress, attachment and other system records;
+splice back the tool results and same-response assistant records that 2.1.x keeps off the chain;
+merge consecutive records of the same role into one message, with a user message's tool_result
+blocks moved first. Each resulting `ApiMessage` knows its index (the N of `messages.N`) and, for
+every content block, the record and line it came from and its index M in `content.M`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from .records import Block, Record
+from .tree import Chain, ConversationTree
+
+
+@dataclass(slots=True)
+class ApiPart:
+    record: Record
+    block: Block
+    content_index: int
+
+
+@dataclass
+class ApiMessage:
+    index: int
+    role: str
+    parts: list[ApiPart] = field(default_factory=list)
+    records: list[Record] = field(default_factory=list)
+
+    @property
+    def first_line(self) -> int:
+        return min(r.line for r in self.records)
+
+    @property
+    def lines(self) -> tuple[int, int]:
+        lines = [r.line for r in self.records]
+        return min(lines), max(lines)
+
+    def tool_uses(self) -> list[ApiPart]:
+        return [p for p in self.parts if p.block.kind == "tool_use"]
+
+    def tool_results(self) -> list[ApiPart]:
+        return [p for p in self.parts if p.block.kind == "tool_result"]
+
+
+@dataclass
+class Conversation:
+    """One projected conversation: the resumed one (`kind == "main"`) or a side one."""
+
+    kind: str
+    chain: Chain
+    messages: list[ApiMessage]
+    partial: bool = False  # starts mid-conversation (a side branch joined to the main chain)
+    foreign_uuids: frozenset[str] = frozenset()  # records that belong to the main conversation
+
+    @property
+    def is_main(self) -> bool:
+        return self.kind == "main"
+
+    def owns(self, record: Record) -> bool:
+        """Findings on this record belong to this conversation (not to the main one it joins)."""
+        return record.uuid not in self.foreign_uuids
+
+    @cached_property
+    def tool_use_sites(self) -> dict[str, list[tuple[ApiMessage, ApiPart]]]:
+        sites: dict[str, list[tuple[ApiMessage, ApiPart]]] = {}
+        for msg in self.messages:
+            if msg.role != "assistant":
+                continue
+            for part in msg.tool_uses():
+                if part.block.tool_id is not None:
+                    sites.setdefault(part.block.tool_id, []).append((msg, part))
+        return sites
+
+    @cached_property
+    def tool_result_sites(self) -> dict[str, list[tuple[ApiMessage, ApiPart]]]:
+        sites: dict[str, list[tuple[ApiMessage, ApiPart]]] = {}
+        for msg in self.messages:
+            if msg.role != "user":
+                continue
+            for part in msg.tool_results():
+                if part.block.tool_id is not None:
+                    sites.setdefault(part.block.tool_id, []).append((msg, part))
+        return sites
+
+    def message_of(self, record: Record) -> ApiMessage | None:
+        return self._message_by_uuid.get(record.uuid)
+
+    @cached_property
+    def _message_by_uuid(self) -> dict[str | None, ApiMessage]:
+        return {r.uuid: m for m in self.messages for r in m.records}
+
+
+def _sent_records(tree: ConversationTree, chain: list[Record]) -> list[Record]:
+    """The chain's records that reach the API, with 2.1.x's off-chain parallel records spliced in."""
+    on_chain = {r.uuid for r in chain}
+    out: list[Record] = []
+    i = 0
+    while i < len(chain):
+        rec = chain[i]
+        if rec.type == "assistant" and rec.message_id:
+            # One model response: the run of chain records sharing this message.id, plus any
+            # record of that response, or tool result answering it, that sits off the chain.
+            group = [rec]
+            j = i + 1
+            while j < len(chain) and (
+                (chain[j].type == "assistant" and chain[j].message_id == rec.message_id)
+                or not _is_sent(chain[j])
+                or _answers(chain[j], group)
+            ):
+                group.append(chain[j])
+                j += 1
+            extra_assistant, extra_results = _off_chain_parts(tree, group, on_chain)
+            out.extend(r for r in group if r.type == "assistant" and _is_sent(r))
+            out.extend(extra_assistant)
+            out.extend(r for r in group if r.type != "assistant" and _is_sent(r))
+            out.extend(extra_results)
+            on_chain.update(r.uuid for r in extra_assistant + extra_results)
+            i = j
+            continue
+        if _is_sent(rec):
+            out.append(rec)
+        i += 1
+    return out
+
+
+def _answers(rec: Record, group: list[Record]) -> bool:
+    """A tool-result record sitting inside a response's run of records (2.1.x interleaving)."""
+    if rec.type != "user" or not rec.blocks or any(b.kind != "tool_result" for b in rec.blocks):
+        return False
+    ids = {b.tool_id for r in group for b in r.blocks if b.kind == "tool_use"}
+    return all(b.tool_id in ids for b in rec.blocks)
+
+
+def _off_chain_parts(
+    tree: ConversationTree, group: list[Record], on_chain: set[str | None]
+) -> tuple[list[Record], list[Record]]:
+    message_id = group[0].message_id
+    extra_assistant = [
+        r for r in tree.by_message_id.get(message_id, ()) if r.uuid not in on_chain and r.sidechain == group[0].sidechain
+    ]
+    members = group + extra_assistant
+    tool_ids = {b.tool_id for r in members for b in r.blocks if b.kind == "tool_use"}
+    results = []
+    for r in members:
+        for child in tree.children.get(r.uuid, ()):
+            if (
+                child.uuid not in on_chain
+                and child.type == "user"
+                and child.blocks
+                and all(b.kind == "tool_result" and b.tool_id in tool_ids for b in child.blocks)
+            ):
+                results.append(child)
+    return sorted(extra_assistant, key=lambda r: r.line), sorted(results, key=lambda r: r.line)
+
+
+def _is_sent(rec: Record) -> bool:
+    if rec.type == "user":
+        return True
+    if rec.type == "assistant":
+        # Claude Code 2.1.x drops assistant records that hold only whitespace text
+        # ("tengu_filtered_whitespace_only_assistant") before it builds the request.
+        return not (rec.blocks and all(b.kind == "text" and b.empty for b in rec.blocks))
+    return rec.sends_as_user_text
+
+
+def _drop_orphaned_thinking(tree: ConversationTree, records: list[Record]) -> list[Record]:
+    """Claude Code 2.1.x also drops thinking-only records whose response has nothing else."""
+    answered = {
+        r.message_id
+        for r in records
+        if r.type == "assistant" and r.message_id and any(b.kind not in ("thinking", "redacted_thinking") for b in r.blocks)
+    }
+    return [
+        r
+        for r in records
+        if not (
+            r.type == "assistant"
+            and r.blocks
+            and all(b.kind in ("thinking", "redacted_thinking") for b in r.blocks)
+            and r.message_id not in answered
+        )
+    ]
+
+
+def project(tree: ConversationTree, chain: Chain, kind: str, foreign: frozenset[str] = frozenset()) -> Conversation:
+    records = _drop_orphaned_thinking(tree, _sent_records(tree, chain.records))
+    messages: list[ApiMessage] = []
+    for rec in records:
+        role = "assistant" if rec.type == "assistant" else "user"
+        if messages and messages[-1].role == role:
+            msg = messages[-1]
+        else:
+            msg = ApiMessage(index=len(messages), role=role)
+            messages.append(msg)
+        msg.records.append(rec)
+        for block in rec.blocks:
+            msg.parts.append(ApiPart(rec, block, 0))
+    for msg in messages:
+        if msg.role == "user":
+            # Claude Code moves a merged user message's tool results to the front.
+            msg.parts.sort(key=lambda p: p.block.kind != "tool_result")
+        for i, part in enumerate(msg.parts):
+            part.content_index = i
+    partial = chain.stop == "main"
+    return Conversation(kind=kind, chain=chain, messages=messages, partial=partial, foreign_uuids=foreign)
+
+
+def conversations(tree: ConversationTree) -> list[Conversation]:
+    """The resumed conversation first, then each side conversation."""
+    out: list[Conversation] = []
+    if tree.main is not None:
+        out.append(project(tree, tree.main, "main"))
+    main_uuids = frozenset(tree.main_uuids)
+    for chain in tree.side:
+        out.append(project(tree, chain, chain.kind, foreign=main_uuids))
+    return out

@@ -1,0 +1,217 @@
+"""Stage 1: read a transcript file line by line, never raising on its content.
+
+Each line becomes a `RawLine`: where it sits in the file (number, byte offset, length), the
+parsed JSON value when there is one, and a `LineDefect` when the bytes are not a clean JSON
+line. Claude Code's own loader splits on newlines, drops a BOM, skips blank lines and silently
+drops any line that does not parse; every one of those silent drops is surfaced here so that
+the rules can report it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from typing import Any, BinaryIO, Iterator
+
+import orjson
+
+BOM = b"\xef\xbb\xbf"
+
+# Defect kinds, consumed by the TD00x rules.
+INVALID_JSON = "invalid-json"
+TORN_LAST_LINE = "torn-last-line"
+UNTERMINATED_LAST_LINE = "unterminated-last-line"
+NOT_AN_OBJECT = "not-an-object"
+BAD_ENCODING = "bad-encoding"
+TOO_DEEP = "too-deep"
+
+
+@dataclass(slots=True)
+class LineDefect:
+    kind: str
+    detail: str
+    # For a line holding a cut-off record followed by a complete one (a crash, then an append):
+    # the byte offset inside the line where the complete record starts.
+    recoverable_at: int | None = None
+    # The encoding sub-kind for bad-encoding: "bom", "invalid-utf8", "nul", "surrogate".
+    encoding: str | None = None
+
+
+@dataclass(slots=True)
+class RawLine:
+    number: int
+    offset: int
+    length: int  # bytes, including the newline when there is one
+    terminated: bool
+    raw: bytes  # the line without its newline; only alive while the line is processed
+    value: Any = None
+    parsed: bool = False
+    defects: tuple[LineDefect, ...] = ()
+
+    @property
+    def blank(self) -> bool:
+        return not self.raw.strip()
+
+
+class UnreadableInput(Exception):
+    """The path cannot be read as a transcript at all (missing, a directory, no permission...)."""
+
+
+def open_transcript(path: str | os.PathLike[str]) -> tuple[BinaryIO, int]:
+    """Open `path` for reading and return the handle with the size to read up to.
+
+    The size is taken once, at open: a file that Claude Code is still appending to is read as
+    it was at that moment, so a half-written line at the end is seen as torn, not half-read.
+    """
+    p = os.fspath(path)
+    try:
+        handle = open(p, "rb")
+    except FileNotFoundError:
+        raise UnreadableInput(f"{p}: no such file") from None
+    except IsADirectoryError:
+        raise UnreadableInput(f"{p}: is a directory (give a .jsonl file, or use it with `scan`)") from None
+    except PermissionError:
+        raise UnreadableInput(f"{p}: permission denied") from None
+    except OSError as exc:
+        raise UnreadableInput(f"{p}: cannot open ({exc.strerror or exc})") from None
+    try:
+        size = os.fstat(handle.fileno()).st_size
+    except OSError as exc:
+        handle.close()
+        raise UnreadableInput(f"{p}: cannot stat ({exc.strerror or exc})") from None
+    return handle, size
+
+
+def iter_lines(handle: BinaryIO, size: int) -> Iterator[RawLine]:
+    """Yield every line of the first `size` bytes of `handle`, parsed where possible."""
+    offset = 0
+    number = 0
+    remaining = size
+    while remaining > 0:
+        chunk = handle.readline(remaining)
+        if not chunk:
+            break
+        remaining -= len(chunk)
+        number += 1
+        terminated = chunk.endswith(b"\n")
+        body = chunk[:-1] if terminated else chunk
+        line = RawLine(number=number, offset=offset, length=len(chunk), terminated=terminated, raw=body)
+        offset += len(chunk)
+        _parse(line, is_last=remaining <= 0)
+        yield line
+
+
+def _parse(line: RawLine, is_last: bool) -> None:
+    body = line.raw
+    defects: list[LineDefect] = []
+    if line.number == 1 and body.startswith(BOM):
+        defects.append(LineDefect(BAD_ENCODING, "starts with a UTF-8 byte order mark", encoding="bom"))
+        body = body[len(BOM):]
+    if not body.strip():
+        line.defects = tuple(defects)
+        return
+    if not body.strip(b"\x00\r\n\t "):
+        defects.append(
+            LineDefect(BAD_ENCODING, f"{body.count(0):,} NUL bytes and nothing else (zeros left by a crash)", encoding="nul")
+        )
+        line.defects = tuple(defects)
+        return
+    try:
+        line.value = orjson.loads(body)
+        line.parsed = True
+    except orjson.JSONDecodeError as exc:
+        _parse_slow(line, body, str(exc), defects, is_last)
+    except RecursionError:
+        defects.append(LineDefect(TOO_DEEP, "JSON nested too deeply to read"))
+    if line.parsed:
+        if not isinstance(line.value, dict):
+            defects.append(LineDefect(NOT_AN_OBJECT, f"a JSON {_json_kind(line.value)}, not an object"))
+        elif is_last and not line.terminated:
+            defects.append(LineDefect(UNTERMINATED_LAST_LINE, "the last record has no newline after it"))
+    line.defects = tuple(defects)
+
+
+def _parse_slow(line: RawLine, body: bytes, orjson_error: str, defects: list[LineDefect], is_last: bool) -> None:
+    """Classify a line orjson rejects; recover what Claude Code (JSON.parse over UTF-8) would read."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        defects.append(
+            LineDefect(
+                BAD_ENCODING,
+                f"invalid UTF-8 at byte {exc.start:,} of the line (read as U+FFFD)",
+                encoding="invalid-utf8",
+            )
+        )
+        text = body.decode("utf-8", "replace")
+    if "\x00" in text:
+        defects.append(LineDefect(BAD_ENCODING, f"{text.count(chr(0)):,} raw NUL bytes in the line", encoding="nul"))
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        defects.append(LineDefect(TOO_DEEP, "JSON nested too deeply to read"))
+        return
+    except ValueError as exc:
+        if any(d.encoding == "nul" for d in defects):
+            return
+        recoverable_at = _find_complete_tail(body)
+        if is_last and not line.terminated:
+            kind, detail = TORN_LAST_LINE, f"last line is cut off after {len(line.raw):,} bytes (write interrupted)"
+        elif recoverable_at is not None:
+            kind = INVALID_JSON
+            detail = (
+                f"a cut-off record ({recoverable_at:,} bytes) with a complete record glued after it"
+                " (a write was interrupted, then the next one appended)"
+            )
+        else:
+            kind, detail = INVALID_JSON, f"not valid JSON: {_short_error(exc)}"
+        defects.append(LineDefect(kind, detail, recoverable_at=recoverable_at))
+        return
+    line.value = value
+    line.parsed = True
+    if not any(d.kind == BAD_ENCODING for d in defects):
+        # Valid UTF-8 and valid JSON for a lenient parser: orjson objects to a lone surrogate escape,
+        # which the API rejects too ("no low surrogate in string").
+        defects.append(
+            LineDefect(BAD_ENCODING, f"a lone UTF-16 surrogate escape ({_short(orjson_error)})", encoding="surrogate")
+        )
+
+
+def _find_complete_tail(body: bytes) -> int | None:
+    """Offset of a complete JSON object that ends the line after a cut-off one, if there is one."""
+    start = 1
+    for _ in range(64):
+        at = body.find(b'{"', start)
+        if at < 0:
+            return None
+        try:
+            value = orjson.loads(body[at:])
+        except orjson.JSONDecodeError:
+            start = at + 1
+            continue
+        return at if isinstance(value, dict) else None
+    return None
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, str):
+        return "string"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    return "number"
+
+
+def _short_error(exc: ValueError) -> str:
+    msg = getattr(exc, "msg", None) or str(exc)
+    col = getattr(exc, "pos", None)
+    return f"{msg} at byte {col:,}" if isinstance(col, int) else _short(msg)
+
+
+def _short(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,61 @@
+"""Bytes that are not clean UTF-8 JSON text: invalid UTF-8, a BOM, NUL bytes, lone surrogates.
+
+- A byte order mark at the start (a warning): Claude Code drops it, other tools may not.
+- Invalid UTF-8 inside a record (a warning): Claude Code reads it as U+FFFD, so the text is
+  already damaged; the fix writes the U+FFFD it reads.
+- A line of NUL bytes (a warning): zeros a crash left behind; the fix removes the line.
+- A lone UTF-16 surrogate escape such as ``\\ud83d`` without its pair (an error): the API rejects
+  the whole request: "The request body is not valid JSON: no low surrogate in string". The fix
+  replaces the lone half with U+FFFD.
+
+The original bytes of every line the fix changes or removes are kept in ``<output>.rejects``.
+
+Failing example (a tool result cut in the middle of an emoji)::
+
+    {"type":"user",...,"message":{"role":"user","content":[{"type":"tool_result","content":"ok \\ud83d"}]}}
+
+Passing example::
+
+    {"type":"user",...,"message":{"role":"user","content":[{"type":"tool_result","content":"ok \\ud83d\\ude00"}]}}
+"""
+
+from ..findings import ERROR, SAFE, WARNING
+from ..reader import BAD_ENCODING
+from ._base import factory
+
+CODE = "TD004"
+NAME = "bad-encoding"
+SEVERITY = ERROR
+FIX = SAFE
+SCOPE = "file"
+finding = factory(CODE, NAME, SEVERITY, FIX)
+
+
+def check(context):
+    by_line = {r.line: r for r in context.transcript.records}
+    for d in context.transcript.defects:
+        if d.defect.kind != BAD_ENCODING:
+            continue
+        record = by_line.get(d.line)
+        severity = ERROR if d.defect.encoding == "surrogate" else WARNING
+        consequence = {
+            "bom": "Claude Code skips it; other readers may choke on the first record",
+            "invalid-utf8": "Claude Code reads those bytes as U+FFFD",
+            "nul": "Claude Code drops the line",
+            "surrogate": 'the API rejects the request: "no low surrogate in string"',
+        }.get(d.defect.encoding, "")
+        yield finding(
+            f"{d.defect.detail}: {consequence}",
+            line=d.line,
+            record=record,
+            severity_override=severity,
+            data={"encoding": d.defect.encoding},
+        )
+
+
+def fix(f, plan):
+    encoding = (f.data or {}).get("encoding")
+    if encoding == "nul" and f.uuid is None:
+        plan.remove_line(f, f.line)
+    else:
+        plan.clean_encoding(f, f.line, encoding)

@@ -1,0 +1,44 @@
+"""A message with no content, or only empty text.
+
+The API answers ``400 messages.N: all messages must have non-empty content except for the
+optional final assistant message``. Seen after an interrupted response or a tool that wrote
+``"content": ""``. The fix writes ``(no content)`` into the empty record, the same marker
+Claude Code itself writes for an empty response.
+
+Failing example::
+
+    {"type":"user","uuid":"u2",...,"message":{"role":"user","content":""}}
+
+Passing example::
+
+    {"type":"user","uuid":"u2",...,"message":{"role":"user","content":"(no content)"}}
+"""
+
+from ..findings import ERROR, SAFE
+from ._base import factory
+
+CODE = "TD302"
+NAME = "empty-content"
+SEVERITY = ERROR
+FIX = SAFE
+SCOPE = "conversation"
+finding = factory(CODE, NAME, SEVERITY, FIX)
+
+
+def is_empty(msg) -> bool:
+    return all(p.block.kind == "text" and p.block.empty for p in msg.parts)
+
+
+def check(conversation, context):
+    last = len(conversation.messages) - 1
+    for i, msg in enumerate(conversation.messages):
+        if msg.role == "assistant" and i == last:
+            continue
+        if is_empty(msg):
+            yield finding(f"{msg.role} message has no content", api_message=msg, record=msg.records[0],
+                          data={"lines": [r.line for r in msg.records]})
+
+
+def fix(f, plan):
+    for line in (f.data or {}).get("lines", [f.line]):
+        plan.fill_empty(f, line)

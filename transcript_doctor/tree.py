@@ -1,0 +1,202 @@
+"""Stage 3: the conversation tree built from parentUuid links.
+
+Finds the leaf that `claude --resume` continues (the message record with the latest timestamp,
+as Claude Code 2.0.x does; the main conversation is preferred over sidechains), the chain from
+that leaf back to its root, and every other leaf: side branches left by rewinds and retries,
+inline sidechains (sub-agents, 1.0.x), and the history before a compaction boundary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .records import Record
+from .transcript import Transcript
+
+MAIN = "main"
+BRANCH = "branch"
+SIDECHAIN = "sidechain"
+COMPACTED = "compacted"
+
+# Branch chains are analysed up to this many; a file with more is summarised, not walked.
+MAX_SIDE_CONVERSATIONS = 500
+
+
+@dataclass(slots=True)
+class Chain:
+    """Records from a root (or a break) down to a leaf, root first."""
+
+    kind: str
+    leaf: Record
+    records: list[Record]
+    stop: str  # why the walk ended: "root", "missing-parent", "cycle", "main" (joined the main chain)
+    stop_record: Record | None = None  # the record whose parent was missing / closed the cycle
+
+
+@dataclass
+class ConversationTree:
+    transcript: Transcript
+    by_uuid: dict[str, Record] = field(default_factory=dict)
+    duplicates: list[tuple[Record, Record]] = field(default_factory=list)  # (earlier, later)
+    children: dict[str, list[Record]] = field(default_factory=dict)
+    by_message_id: dict[str, list[Record]] = field(default_factory=dict)
+    leaf: Record | None = None
+    leaf_reason: str = ""
+    main: Chain | None = None
+    side: list[Chain] = field(default_factory=list)
+    side_leaves_total: int = 0
+    missing_parents: list[Record] = field(default_factory=list)
+    cycles: list[list[Record]] = field(default_factory=list)
+    expected_session: str | None = None
+
+    @property
+    def main_uuids(self) -> set[str]:
+        return {r.uuid for r in self.main.records if r.uuid} if self.main else set()
+
+    @property
+    def sidechain_only(self) -> bool:
+        """A sub-agent transcript: every chain record is a sidechain record."""
+        return bool(self.by_uuid) and all(r.sidechain for r in self.by_uuid.values() if r.is_message)
+
+    @property
+    def compact_boundaries(self) -> list[Record]:
+        return [r for r in self.by_uuid.values() if r.is_compact_boundary]
+
+
+def _walk_up(tree: ConversationTree, start: Record, stop_at: set[str] | None = None) -> tuple[list[Record], str, Record | None]:
+    chain = [start]
+    seen = {start.uuid}
+    node = start
+    while True:
+        parent_id = node.parent
+        if parent_id is None:
+            return chain[::-1], "root", None
+        if stop_at is not None and parent_id in stop_at:
+            parent = tree.by_uuid[parent_id]
+            chain.append(parent)
+            return chain[::-1], MAIN, parent
+        parent = tree.by_uuid.get(parent_id)
+        if parent is None:
+            return chain[::-1], "missing-parent", node
+        if parent.uuid in seen:
+            return chain[::-1], "cycle", node
+        seen.add(parent.uuid)
+        chain.append(parent)
+        node = parent
+
+
+def _nearest_message(tree: ConversationTree, record: Record) -> Record | None:
+    """Walk up from any record to the nearest user/assistant record (progress etc. are skipped)."""
+    node: Record | None = record
+    seen: set[str | None] = set()
+    while node is not None and not node.is_message:
+        if node.uuid in seen:
+            return None
+        seen.add(node.uuid)
+        node = tree.by_uuid.get(node.parent) if node.parent else None
+    return node
+
+
+def _later(a: Record, b: Record) -> bool:
+    """True when `a` is later than `b` by timestamp, then by line."""
+    return (a.timestamp or "", a.line) > (b.timestamp or "", b.line)
+
+
+def build(transcript: Transcript) -> ConversationTree:
+    tree = ConversationTree(transcript=transcript)
+    for rec in transcript.records:
+        if rec.uuid is None:
+            continue
+        earlier = tree.by_uuid.get(rec.uuid)
+        if earlier is not None:
+            tree.duplicates.append((earlier, rec))
+        tree.by_uuid[rec.uuid] = rec  # the later line wins, as in Claude Code's loader
+        if rec.message_id and rec.type == "assistant":
+            tree.by_message_id.setdefault(rec.message_id, []).append(rec)
+    for rec in tree.by_uuid.values():
+        if rec.parent is not None:
+            tree.children.setdefault(rec.parent, []).append(rec)
+            if rec.parent not in tree.by_uuid:
+                tree.missing_parents.append(rec)
+    tree.missing_parents.sort(key=lambda r: r.line)
+    tree.expected_session = _expected_session(transcript)
+    _choose_leaf(tree)
+    if tree.leaf is not None:
+        records, stop, stop_record = _walk_up(tree, tree.leaf)
+        tree.main = Chain(MAIN, tree.leaf, records, stop, stop_record)
+        if stop == "cycle":
+            tree.cycles.append(records)
+    _find_side_chains(tree)
+    return tree
+
+
+def _expected_session(transcript: Transcript) -> str | None:
+    from_name = transcript.session_id_from_name
+    if from_name:
+        return from_name
+    counts: dict[str, int] = {}
+    for rec in transcript.records:
+        if rec.session_id:
+            counts[rec.session_id] = counts.get(rec.session_id, 0) + 1
+    return max(counts, key=counts.get) if counts else None
+
+
+def _choose_leaf(tree: ConversationTree) -> None:
+    best_main: Record | None = None
+    best_side: Record | None = None
+    for rec in tree.by_uuid.values():
+        if not rec.is_message or not rec.timestamp:
+            continue
+        if rec.sidechain:
+            if best_side is None or _later(rec, best_side):
+                best_side = rec
+        elif best_main is None or _later(rec, best_main):
+            best_main = rec
+    if best_main is not None:
+        tree.leaf = best_main
+        tree.leaf_reason = "the message with the latest timestamp"
+    elif best_side is not None:
+        tree.leaf = best_side
+        tree.leaf_reason = "the latest message of this sub-agent transcript"
+    else:
+        tree.leaf_reason = "no user or assistant record with a timestamp: nothing to resume"
+
+
+def _find_side_chains(tree: ConversationTree) -> None:
+    main_uuids = tree.main_uuids
+    compacted_tails = {b.logical_parent for b in tree.compact_boundaries if b.logical_parent}
+    leaves: dict[str, Record] = {}
+    for rec in tree.by_uuid.values():
+        if rec.uuid in tree.children:
+            continue
+        msg = _nearest_message(tree, rec)
+        if msg is None or msg.uuid in main_uuids or msg.uuid in leaves:
+            continue
+        leaves[msg.uuid] = msg
+    tree.side_leaves_total = len(leaves)
+    ordered = sorted(leaves.values(), key=lambda r: r.line)
+    for leaf in ordered[:MAX_SIDE_CONVERSATIONS]:
+        records, stop, stop_record = _walk_up(tree, leaf, stop_at=main_uuids)
+        if stop == "cycle":
+            tree.cycles.append(records)
+        if leaf.sidechain and not (tree.leaf and tree.leaf.sidechain):
+            kind = SIDECHAIN
+        elif any(r.uuid in compacted_tails for r in records) or _ends_before_boundary(tree, records, compacted_tails):
+            kind = COMPACTED
+        else:
+            kind = BRANCH
+        tree.side.append(Chain(kind, leaf, records, stop, stop_record))
+
+
+def _ends_before_boundary(tree: ConversationTree, records: list[Record], compacted_tails: set[str]) -> bool:
+    """A leaf whose descendants (progress, system records) include a compaction's logical parent."""
+    leaf = records[-1]
+    stack = list(tree.children.get(leaf.uuid, ()))
+    budget = 1000
+    while stack and budget:
+        budget -= 1
+        node = stack.pop()
+        if node.uuid in compacted_tails:
+            return True
+        stack.extend(tree.children.get(node.uuid, ()))
+    return False
