@@ -149,6 +149,129 @@ def check(
 
 
 @app.command()
+def fix(
+    path: Path = typer.Argument(..., help="The transcript (.jsonl) to repair."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Where to write the repaired transcript (default: <name>.fixed.jsonl beside it)."),
+    diff: bool = typer.Option(False, "--diff", help="Show what would change, field by field; write nothing."),
+    in_place: bool = typer.Option(False, "--in-place", help="Replace the file itself, keeping the original as <file>.bak."),
+    new_session: bool = typer.Option(False, "--new-session", help="Write a resumable copy under a new session id in the same folder."),
+    unsafe_fixes: bool = typer.Option(False, "--unsafe-fixes", help="Also apply repairs that drop or invent content (originals still go to the rejects file)."),
+    output_format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text for people, json for programs."),
+    select: Optional[List[str]] = typer.Option(None, "--select", help="Only repair findings of these rules."),
+    ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Leave findings of these rules alone."),
+) -> None:
+    """Repair a transcript so that Claude Code resumes it and the API accepts it, losing nothing.
+
+    Every change is reported; removed and changed lines are kept byte for byte in
+    <output>.rejects. Exit code 0 when the result has no errors, 1 when errors are left (or, with
+    --diff, when there is something to change), 2 on bad usage or unreadable input.
+    """
+    import json
+    import uuid as uuidlib
+
+    from .analysis import analyse
+    from .diff import render_diff
+    from .reader import UnreadableInput
+    from .repair import plan_repairs
+    from .writer import WriteRefused, write
+
+    if sum(bool(x) for x in (output is not None, in_place, new_session)) > 1:
+        raise fail("choose one of --output, --in-place and --new-session")
+    rules = choose_rules(select, ignore)
+    try:
+        analysis = analyse(path, rules)
+    except UnreadableInput as exc:
+        raise fail(str(exc))
+    transcript = analysis.transcript
+    if transcript.format == "codex":
+        raise fail(f"{path}: a Codex CLI rollout, not a Claude Code transcript: nothing to repair")
+    plan = plan_repairs(analysis, unsafe=unsafe_fixes)
+    console = _console()
+    if diff:
+        target = str(output or path.with_name(path.stem + ".fixed.jsonl"))
+        if output_format is OutputFormat.json:
+            sys.stdout.write(json.dumps({"path": str(path), "changes": [c.to_json() for c in plan.changes]}, indent=2) + "\n")
+        else:
+            for line in render_diff(plan, target):
+                console.print(line, markup=False)
+            console.print(f"{len(plan.changes)} change(s) would be made; nothing written", markup=False)
+        raise typer.Exit(EXIT_FINDINGS if plan.changes else EXIT_OK)
+
+    session_rewrite = None
+    new_id = None
+    if new_session:
+        old_id = analysis.tree.expected_session
+        new_id = str(uuidlib.uuid4())
+        target = path.with_name(f"{new_id}.jsonl")
+        if old_id:
+            session_rewrite = (f'"sessionId":"{old_id}"'.encode(), f'"sessionId":"{new_id}"'.encode())
+    elif in_place:
+        target = path
+    else:
+        target = output or path.with_name(path.stem + ".fixed.jsonl")
+        if target.resolve() == path.resolve():
+            raise fail("the output would overwrite the input: use --in-place to replace it (a backup is kept)")
+    rejects = target.with_name(target.name + ".rejects")
+
+    result = None
+    if plan.changes or new_session:
+        try:
+            result = write(plan, target, rejects, in_place=in_place, session_rewrite=session_rewrite)
+        except WriteRefused as exc:
+            raise fail(str(exc))
+        except OSError as exc:
+            raise fail(f"cannot write {target}: {exc.strerror or exc}; the input is untouched")
+    after = analyse(result.output, rules) if result else analysis
+    left = [f for f in after.findings if f.severity == "error"]
+
+    if output_format is OutputFormat.json:
+        payload = {
+            "path": str(path),
+            "output": str(result.output) if result else None,
+            "rejects": str(result.rejects) if result and result.rejects else None,
+            "backup": str(result.backup) if result and result.backup else None,
+            "session_id": new_id,
+            "changes": [c.to_json() for c in plan.changes],
+            "not_fixed": [{**s.finding.to_json(), "reason": s.reason} for s in plan.skipped],
+            "errors_left": [f.to_json() for f in left],
+        }
+        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+    else:
+        name = str(path)
+        for c in plan.changes:
+            console.print(f"{name}:{c.line}  {c.code}  {c.description}", markup=False)
+        for s in plan.skipped:
+            console.print(f"{name}:{s.finding.line}  {s.finding.code}  {s.reason}", markup=False, style="dim")
+        if result is None:
+            console.print(f"{name}: nothing to fix", markup=False)
+        else:
+            where = f"wrote {result.output}"
+            if result.backup:
+                where += f" (original kept as {result.backup})"
+            if result.rejects:
+                where += f"; removed and changed lines kept in {result.rejects}"
+            console.print(f"{len(plan.changes)} change(s); {where}", markup=False)
+        if left:
+            console.print(f"{len(left)} error(s) left:", markup=False, style="bold red")
+            for f in left:
+                console.print(f"  {f.code} line {f.line}: {f.message}", markup=False)
+        if new_id:
+            cwd = _session_cwd(analysis)
+            hint = f"cd {cwd} && " if cwd else ""
+            console.print(f"resume it with: {hint}claude --resume {new_id}", markup=False)
+    raise typer.Exit(EXIT_FINDINGS if left else EXIT_OK)
+
+
+def _session_cwd(analysis) -> Optional[str]:
+    leaf = analysis.tree.leaf
+    if leaf is None:
+        return None
+    value = analysis.transcript.read_value(leaf)
+    cwd = value.get("cwd") if isinstance(value, dict) else None
+    return cwd if isinstance(cwd, str) else None
+
+
+@app.command()
 def rules(
     code: Optional[str] = typer.Argument(None, help="A rule code or name: explain that rule in full."),
     output_format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f"),

@@ -164,9 +164,19 @@ def _is_sent(rec: Record) -> bool:
         return True
     if rec.type == "assistant":
         # Claude Code 2.1.x drops assistant records that hold only whitespace text
-        # ("tengu_filtered_whitespace_only_assistant") before it builds the request.
-        return not (rec.blocks and all(b.kind == "text" and b.empty for b in rec.blocks))
+        # ("tengu_filtered_whitespace_only_assistant") before it builds the request; 2.0.x sends them.
+        return not (filters_like_2_1(rec) and rec.blocks and all(b.kind == "text" and b.empty for b in rec.blocks))
     return rec.sends_as_user_text
+
+
+def filters_like_2_1(rec: Record) -> bool:
+    """Records written by Claude Code 2.1 or later are resumed by a client that filters them."""
+    version = rec.version or ""
+    head = version.split(".")
+    try:
+        return (int(head[0]), int(head[1])) >= (2, 1)
+    except (ValueError, IndexError):
+        return False
 
 
 def _drop_orphaned_thinking(tree: ConversationTree, records: list[Record]) -> list[Record]:
@@ -181,6 +191,7 @@ def _drop_orphaned_thinking(tree: ConversationTree, records: list[Record]) -> li
         for r in records
         if not (
             r.type == "assistant"
+            and filters_like_2_1(r)
             and r.blocks
             and all(b.kind in ("thinking", "redacted_thinking") for b in r.blocks)
             and r.message_id not in answered

@@ -48,6 +48,7 @@ class Transcript:
     defects: list[DefectiveLine] = field(default_factory=list)
     schema_violations: list[SchemaViolation] = field(default_factory=list)
     format: str = "claude-code"  # or "codex", "empty"
+    fingerprint: tuple[int, int, int] = (0, 0, 0)  # size, mtime_ns, inode when it was opened
     other_lines: int = 0  # lines that parsed but hold no record we model (non-objects)
 
     @property
@@ -101,6 +102,11 @@ def load(path: str | os.PathLike[str], *, validate: bool = True, progress: Calla
         except OSError:
             mtime = time.time()
         transcript = Transcript(path=Path(path), size=size, mtime=mtime)
+        try:
+            st = os.fstat(handle.fileno())
+            transcript.fingerprint = (st.st_size, st.st_mtime_ns, st.st_ino)
+        except OSError:
+            pass
         record_errors = None
         if validate:
             from .schemas import record_errors

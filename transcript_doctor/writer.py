@@ -1,0 +1,188 @@
+"""Stage 8: write a repaired transcript from the original file and a `RepairPlan`.
+
+The input is streamed a second time; untouched lines are copied byte for byte, in order.
+Every removed or changed line's original bytes go to the rejects file. Output files are written
+to a temporary file in the same folder, fsynced and renamed into place, so a crash at any
+moment leaves the input and any earlier output intact.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Iterator
+
+import orjson
+
+from . import reader
+from .repair import RepairPlan
+
+
+class WriteRefused(Exception):
+    """The repair was not written, to keep data safe (the input changed, the folder is not writable...)."""
+
+
+@dataclass
+class WriteResult:
+    output: Path
+    rejects: Path | None
+    backup: Path | None
+    lines_written: int
+    lines_copied: int
+
+
+@contextmanager
+def atomic_file(path: Path, mode: int | None = None) -> Iterator[BinaryIO]:
+    """Write `path` through a temporary file in the same folder, renamed into place on success."""
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise WriteRefused(f"cannot write in {folder}: {exc.strerror or exc}") from None
+    try:
+        if mode is not None:
+            os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+        _fsync_dir(folder)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def fingerprint(path: Path) -> tuple[int, int, int]:
+    st = os.stat(path)
+    return st.st_size, st.st_mtime_ns, st.st_ino
+
+
+def render_lines(plan: RepairPlan, session_rewrite: tuple[bytes, bytes] | None = None) -> Iterator[tuple[int, str, bytes, bytes | None]]:
+    """Yield (input line, kind, output bytes, original bytes or None) for every line of the result.
+
+    kind is "copy", "changed", "removed" (output bytes empty) or "inserted".
+    """
+    transcript = plan.analysis.transcript
+    handle, _ = reader.open_transcript(transcript.path)
+    with handle:
+        remaining = transcript.size
+        number = 0
+        while remaining > 0:
+            chunk = handle.readline(remaining)
+            if not chunk:
+                break
+            remaining -= len(chunk)
+            number += 1
+            body = chunk[:-1] if chunk.endswith(b"\n") else chunk
+            if number in plan.removed:
+                yield number, "removed", b"", body
+            elif number in plan.replaced_bytes:
+                yield number, "changed", _rewrite(plan.replaced_bytes[number], session_rewrite) + b"\n", body
+            elif number in plan.values:
+                yield number, "changed", _rewrite(orjson.dumps(plan.values[number]), session_rewrite) + b"\n", body
+            else:
+                out = chunk if chunk.endswith(b"\n") or number not in plan.add_newline_at else chunk + b"\n"
+                yield number, "copy", _rewrite(out, session_rewrite), None
+            for record in plan.inserted.get(number, ()):
+                yield number, "inserted", _rewrite(orjson.dumps(record), session_rewrite) + b"\n", None
+
+
+def _rewrite(data: bytes, session_rewrite: tuple[bytes, bytes] | None) -> bytes:
+    if session_rewrite is None:
+        return data
+    return data.replace(session_rewrite[0], session_rewrite[1])
+
+
+def write(
+    plan: RepairPlan,
+    output: Path,
+    rejects: Path,
+    *,
+    in_place: bool = False,
+    session_rewrite: tuple[bytes, bytes] | None = None,
+) -> WriteResult:
+    """Write the repaired transcript to `output` (the input itself with `in_place`)."""
+    source = plan.analysis.transcript.path
+    before = plan.analysis.transcript.fingerprint
+    backup = None
+    if in_place:
+        output = source
+        if fingerprint(source) != before:
+            raise WriteRefused(_changed(source))
+        backup = _backup_path(source)
+        try:
+            shutil.copy2(source, backup)
+        except OSError as exc:
+            raise WriteRefused(f"cannot write the backup {backup}: {exc.strerror or exc}; nothing was changed") from None
+    written = copied = 0
+    rejected: list[bytes] = []
+    line_map: dict[tuple[int, str], int] = {}
+    try:
+        mode = os.stat(source).st_mode & 0o777
+    except OSError:
+        mode = None
+    try:
+        with atomic_file(output, mode) as out:
+            for number, kind, data, original in render_lines(plan, session_rewrite):
+                if original is not None:
+                    rejected.append(original + b"\n")
+                if kind == "removed":
+                    continue
+                out.write(data)
+                written += 1
+                if kind == "copy":
+                    copied += 1
+                line_map.setdefault((number, kind), written)
+            if in_place and fingerprint(source) != before:
+                raise WriteRefused(_changed(source))
+    except WriteRefused:
+        if backup is not None:
+            backup.unlink(missing_ok=True)
+        raise
+    for change in plan.changes:
+        kind = "inserted" if change.action == "inserted" else "changed"
+        change.new_line = line_map.get((change.line or 0, kind)) or line_map.get((change.line or 0, "copy"))
+    rejects_written = None
+    if rejected:
+        with atomic_file(rejects, mode) as rej:
+            for data in rejected:
+                rej.write(data)
+        rejects_written = rejects
+    return WriteResult(output, rejects_written, backup, written, copied)
+
+
+def _changed(source: Path) -> str:
+    return (
+        f"{source} changed while it was being repaired (is Claude Code still running this session?);"
+        " the original is untouched"
+    )
+
+
+def _backup_path(source: Path) -> Path:
+    candidate = source.with_name(source.name + ".bak")
+    n = 1
+    while candidate.exists():
+        candidate = source.with_name(f"{source.name}.bak.{n}")
+        n += 1
+    return candidate
