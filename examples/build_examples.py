@@ -67,10 +67,9 @@ def case(name):
 def _(lines):
     # Line 22 (the answer to "plain turn a") is cut off mid-write and the next write, the
     # queue-operation of line 23, is glued onto it. The prompt of turn b (line 25, now 24)
-    # keeps pointing at the lost answer, so the head of the conversation (lines 3-21) is cut
-    # off from the leaf that resume continues (line 60) and ends as a second leaf.
+    # keeps pointing at the lost answer, so resume would start there.
     lines[21:23] = [lines[21][: len(lines[21]) // 2] + lines[22]]
-    return lines, [expect("TD001", 22, "error"), expect("TD102", 24, "error"), expect("TD106", 60, "info")]
+    return lines, [expect("TD001", 22, "error"), expect("TD102", 24, "error")]
 
 
 @case("td002-torn-last-line")
@@ -116,14 +115,9 @@ def _(lines):
 @case("td102-missing-parent")
 def _(lines):
     # The user prompt "plain turn d" (line 60) is lost; its answer (line 61, now 60) keeps
-    # pointing at it. Resume then starts at that answer, which is not a user message, and the
-    # end of the earlier conversation (line 57) becomes a second leaf.
+    # pointing at it. Resume then starts at that answer, which is not a user message.
     del lines[59]
-    return lines, [
-        expect("TD102", 60, "error"),
-        expect("TD301", 60, "error", message_index=0),
-        expect("TD106", 60, "info"),
-    ]
+    return lines, [expect("TD102", 60, "error"), expect("TD301", 60, "error", message_index=0)]
 
 
 @case("td103-parent-cycle")

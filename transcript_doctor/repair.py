@@ -211,7 +211,7 @@ class RepairPlan:
         name = f" ({f.data.get('name')})" if f.data.get("name") else ""
         self.note(f, "inserted", f"inserted an error tool_result for {f.tool_use_id}{name} after line {after_line}", after_line)
         if successor is not None:
-            self._set_parent(f, successor.line, record["uuid"], quiet=True)
+            self._set_parent(f, successor.line, record["uuid"], f"re-linked to the inserted tool_result for {f.tool_use_id}")
 
     def move_result(self, f: Finding) -> None:
         result_line = f.data["result_line"]
@@ -225,12 +225,11 @@ class RepairPlan:
         if successor is not None and successor.uuid == result.uuid:
             return
         # Children of the result now hang from its old parent; the anchor's successor from the result.
-        self._relink_children(f, result.uuid, old_parent, result_line, quiet=True)
-        self._set_parent(f, result_line, anchor.uuid, quiet=True)
+        self._relink_children(f, result.uuid, old_parent, result_line)
+        self._set_parent(f, result_line, anchor.uuid, f"moved the tool_result for {f.tool_use_id} to right after line {after_line}")
         if successor is not None:
-            self._set_parent(f, successor.line, result.uuid, quiet=True)
+            self._set_parent(f, successor.line, result.uuid, f"re-linked after the moved tool_result (line {result_line})")
         self.value(result_line)["timestamp"] = timestamp_between(anchor.timestamp, successor.timestamp if successor else None)
-        self.note(f, "relinked", f"moved the tool_result for {f.tool_use_id} to right after line {after_line}", result_line)
 
     def result_to_text(self, f: Finding) -> None:
         line = f.line
@@ -341,18 +340,15 @@ class RepairPlan:
                     return child
         return min(children, key=lambda c: c.line)
 
-    def _set_parent(self, f: Finding, line: int, parent: str | None, quiet: bool = False) -> None:
+    def _set_parent(self, f: Finding, line: int, parent: str | None, why: str) -> None:
         self.value(line)["parentUuid"] = parent
-        if not quiet:
-            self.note(f, "relinked", "re-linked parentUuid", line)
+        self.note(f, "relinked", why, line)
 
-    def _relink_children(self, f: Finding, uuid: str, parent: str | None, line: int, quiet: bool = False) -> None:
+    def _relink_children(self, f: Finding, uuid: str, parent: str | None, line: int) -> None:
         for child in self.tree.children.get(uuid, ()):
             if child.line in self.removed:
                 continue
-            self.value(child.line)["parentUuid"] = parent
-            if not quiet:
-                self.note(f, "relinked", f"re-linked around removed line {line}", child.line)
+            self._set_parent(f, child.line, parent, f"re-linked around line {line}")
 
     def _drop_matching(self, f: Finding, line: int, match, what: str) -> None:
         content = self.content(line)
@@ -384,6 +380,7 @@ class RepairPlan:
                 for child in self.tree.children.get(rec.uuid, ()):
                     if child.line not in self.removed:
                         self.value(child.line)["parentUuid"] = parent
+                        self.changes.append(Change(code, child.line, "relinked", f"re-linked around removed line {line}"))
 
 
 def _replace_surrogates(value: Any) -> Any:

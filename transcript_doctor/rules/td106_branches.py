@@ -31,11 +31,12 @@ finding = factory(CODE, NAME, SEVERITY, FIX)
 
 def check(context):
     tree = context.tree
-    branches = [c for c in tree.side if c.kind == BRANCH]
+    # A fork rejoins the resumed chain; a piece cut off by a missing parent is TD102's finding.
+    branches = [c for c in tree.side if c.kind == BRANCH and c.stop == "main"]
     if not branches or tree.leaf is None:
         return
     more = tree.side_leaves_total - len(tree.side)
-    extra = f" (+{more:,} not analysed)" if more > 0 else ""
+    extra = f" (+{more:,} more not analysed)" if more > 0 else ""
     lines = ", ".join(str(c.leaf.line) for c in branches[:5]) + (", …" if len(branches) > 5 else "")
     f = finding(
         f"{len(branches)} side branch(es){extra} end at line(s) {lines}; resume continues from line"
