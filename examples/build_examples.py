@@ -257,6 +257,79 @@ def _(lines):
     return lines, [expect("TD305", 61, "error", 27, content_index=0)]
 
 
+def boundary(after: dict, uuid: str, stamp: str) -> dict:
+    return {"parentUuid": None, "logicalParentUuid": after["uuid"], "isSidechain": False, "userType": "external",
+            "cwd": after["cwd"], "sessionId": after["sessionId"], "version": after["version"], "gitBranch": "",
+            "type": "system", "subtype": "compact_boundary", "content": "Conversation compacted", "isMeta": False,
+            "timestamp": stamp, "uuid": uuid, "level": "info",
+            "compactMetadata": {"trigger": "auto", "preTokens": 181234}}
+
+
+def summary_message(parent: str, after: dict, uuid: str, stamp: str) -> dict:
+    return {"parentUuid": parent, "isSidechain": False, "userType": "external", "cwd": after["cwd"],
+            "sessionId": after["sessionId"], "version": after["version"], "gitBranch": "", "type": "user",
+            "message": {"role": "user", "content": "This session is being continued from a previous conversation that"
+                        " ran out of context. The conversation is summarized below: the user ran echo tools."},
+            "isCompactSummary": True, "isVisibleInTranscriptOnly": True, "uuid": uuid, "timestamp": stamp}
+
+
+@case("td401-compaction-without-summary")
+def _(lines):
+    # Compaction crashed after writing its boundary: the summary message never came.
+    before, prompt = rec(lines, 31), rec(lines, 34)
+    prompt["parentUuid"] = uid(6)
+    put(lines, 34, prompt)
+    lines.insert(33, dumps(boundary(before, uid(6), "2026-11-25T04:19:41.340Z")))
+    return lines, [expect("TD401", 34, "warning")]
+
+
+@case("td402-tool-pair-split-by-compaction")
+def _(lines):
+    # Compaction ran while turn b's two Bash calls were running; their results came after it.
+    call, first_result = rec(lines, 28), rec(lines, 29)
+    first_result["parentUuid"] = uid(8)
+    put(lines, 29, first_result)
+    lines[28:28] = [dumps(boundary(call, uid(7), "2026-11-25T04:19:40.210Z")),
+                    dumps(summary_message(uid(7), call, uid(8), "2026-11-25T04:19:40.220Z"))]
+    return lines, [
+        expect("TD402", 31, "error", 0, "toolu_01187ae7f77964683b", 0),
+        expect("TD402", 32, "error", 0, "toolu_017ad7e50b2fe6e1f0", 1),
+    ]
+
+
+@case("td403-context-near-window")
+def _(lines):
+    answer = rec(lines, 61)
+    answer["message"]["usage"] = {"input_tokens": 12, "cache_creation_input_tokens": 1200, "cache_read_input_tokens": 193800,
+                                  "output_tokens": 2}
+    put(lines, 61, answer)
+    return lines, [expect("TD403", 61, "warning", 27)]
+
+
+@case("td404-api-error-storm")
+def _(lines):
+    # Three timed-out retries before turn d's prompt went through.
+    parent = rec(lines, 57)
+    errors = []
+    for i in range(3):
+        errors.append(dumps({"parentUuid": parent["uuid"], "isSidechain": False, "userType": "external", "cwd": parent["cwd"],
+                             "sessionId": parent["sessionId"], "version": parent["version"], "gitBranch": "",
+                             "type": "system", "subtype": "api_error", "level": "error",
+                             "error": {"message": "Request timed out.", "status": None},
+                             "retryInMs": 1000 * 2 ** i, "retryAttempt": i + 1, "maxRetries": 10,
+                             "timestamp": f"2026-11-25T04:19:45.{100 + i * 200}Z", "uuid": uid(10 + i)}))
+    lines[58:58] = errors
+    return lines, [expect("TD404", 59, "warning")]
+
+
+@case("td405-oversized-tool-result")
+def _(lines):
+    result = rec(lines, 56)
+    result["message"]["content"][0]["content"] = "two\n" + "log line: all good\n" * 11200
+    put(lines, 56, result)
+    return lines, [expect("TD405", 56, "warning", 24, "toolu_019991e0ad51d2966a", 1)]
+
+
 def build(name: str) -> tuple[str, list[dict]]:
     body, expected = CASES[name](base_lines())
     text = body if isinstance(body, str) else "\n".join(body) + "\n"

@@ -32,8 +32,15 @@ class Context:
         return self.conversations[0] if self.conversations and self.conversations[0].is_main else None
 
     def where_of(self, record: Record) -> str:
-        if record.uuid in self._where:
-            return self._where[record.uuid]
+        """The part of the tree a record belongs to; records off every chain (retries, progress)
+        belong where their nearest ancestor on a chain is."""
+        node: Record | None = record
+        for _ in range(10_000):
+            if node is None:
+                break
+            if node.uuid in self._where:
+                return self._where[node.uuid]
+            node = self.tree.by_uuid.get(node.parent) if node.parent else None
         return MAIN if not self.tree.main else "detached"
 
     @property

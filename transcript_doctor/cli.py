@@ -271,6 +271,258 @@ def _session_cwd(analysis) -> Optional[str]:
     return cwd if isinstance(cwd, str) else None
 
 
+def _analyse_or_fail(path: Path, rules=None):
+    from .analysis import analyse
+    from .reader import UnreadableInput
+
+    try:
+        return analyse(path, rules)
+    except UnreadableInput as exc:
+        raise fail(str(exc))
+
+
+@app.command()
+def explain(
+    path: Path = typer.Argument(..., help="The transcript the error came from."),
+    error: Optional[str] = typer.Argument(None, help="The API error text (read from standard input when left out)."),
+    output_format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f"),
+    around: int = typer.Option(2, "--around", help="Messages of context to show on each side."),
+) -> None:
+    """Map an API error (messages.N, content.M, tool ids, prompt too long) onto the transcript.
+
+    Shows the messages involved with their lines and uuids, the rule that explains the error and
+    what `fix` would do. Exit code 0 when the error is recognised, 1 when it is not.
+    """
+    import json
+
+    from .explain import explain as explain_error
+    from .explain import parse_error
+    from .repair import plan_repairs
+    from .rules import lookup
+    from .views import message_line, message_row, window
+
+    if error is None:
+        if sys.stdin is None or sys.stdin.isatty():
+            raise fail("give the error text as an argument or on standard input")
+        error = sys.stdin.read()
+    if not error.strip():
+        raise fail("the error text is empty")
+    analysis = _analyse_or_fail(path)
+    parsed = parse_error(error)
+    result = explain_error(parsed, analysis)
+    main = analysis.context.main
+    index = result.findings[0].message_index if result.findings and result.findings[0].message_index is not None else parsed.message_index
+    shown = window(main, index, around) if main is not None and index is not None and index < len(main.messages) else []
+    plan = plan_repairs(analysis, unsafe=True)
+    fix_actions = [c for c in plan.changes if c.code in {f.code for f in result.findings}]
+    if output_format is OutputFormat.json:
+        payload = {
+            "error": parsed.text,
+            "recognised": parsed.recognised,
+            "meaning": parsed.meaning,
+            "message_index": parsed.message_index,
+            "content_index": parsed.content_index,
+            "tool_ids": parsed.tool_ids,
+            "rules": list(parsed.codes),
+            "findings": [f.to_json() for f in result.findings],
+            "messages": [message_row(m) for m in shown],
+            "fix": [c.to_json() for c in fix_actions],
+            "note": result.note,
+        }
+        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+        raise typer.Exit(EXIT_OK if parsed.recognised else EXIT_FINDINGS)
+    console = _console()
+    if not parsed.recognised:
+        console.print(f"not recognised: {parsed.text[:300]}", markup=False)
+        console.print("transcript-doctor knows the Messages API's structural 400 errors (see `transcript-doctor rules`);"
+                      " this text is none of them, so no line is named.", markup=False)
+        raise typer.Exit(EXIT_FINDINGS)
+    console.print(f"error: {parsed.text[:300]}", markup=False)
+    console.print(f"means: {parsed.meaning}", markup=False)
+    for code in parsed.codes:
+        rule = lookup(code)
+        if rule and any(f.code == code for f in result.findings):
+            console.print(f"rule:  {rule.code} {rule.name}: {rule.summary}", markup=False)
+    if shown:
+        console.print()
+        marked = {f.message_index for f in result.findings} | ({parsed.message_index} if parsed.message_index is not None else set())
+        for msg in shown:
+            console.print(message_line(msg, ">" if msg.index in marked else " "), markup=False)
+    if result.findings:
+        console.print()
+        for f in result.findings:
+            console.print(f"{path}:{f.line}  {f.code} {f.severity}  {f.api_path or '-'}  uuid {f.uuid}  {f.message}", markup=False)
+    if result.note:
+        console.print(f"note: {result.note}", markup=False)
+    if fix_actions:
+        console.print()
+        console.print("`transcript-doctor fix` would:", markup=False)
+        for c in fix_actions:
+            unsafe = "" if all(f.fix == "safe" for f in result.findings if f.code == c.code) else " (with --unsafe-fixes)"
+            console.print(f"  line {c.line}: {c.description}{unsafe}", markup=False)
+    raise typer.Exit(EXIT_OK)
+
+
+@app.command()
+def show(
+    path: Path = typer.Argument(..., help="The transcript to show."),
+    around: Optional[int] = typer.Option(None, "--around", help="Only messages.N and a few on each side."),
+    lines: Optional[str] = typer.Option(None, "--lines", help="Only messages with records on lines A:B."),
+    branch: Optional[str] = typer.Option(None, "--branch", help="Show the conversation ending at this leaf (a uuid or a line number)."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per message."),
+    context: int = typer.Option(3, "--context", help="Messages on each side with --around."),
+) -> None:
+    """The conversation as the API would receive it on resume, one line per message."""
+    import json
+
+    from .projection import project
+    from .tree import BRANCH, Chain, _walk_up
+    from .views import message_line, message_row, window
+
+    analysis = _analyse_or_fail(path)
+    conversation = analysis.context.main
+    if branch is not None:
+        tree = analysis.tree
+        leaf = tree.by_uuid.get(branch)
+        if leaf is None and branch.isdigit():
+            leaf = next((r for r in analysis.transcript.records if r.line == int(branch) and r.uuid), None)
+        if leaf is None:
+            raise fail(f"no record with uuid or line {branch!r}")
+        records, stop, stop_record = _walk_up(tree, leaf)
+        conversation = project(tree, Chain(BRANCH, leaf, records, stop, stop_record), BRANCH)
+    if conversation is None:
+        raise fail(f"{path}: no conversation to show ({analysis.tree.leaf_reason})", EXIT_OK)
+    messages = conversation.messages
+    if around is not None:
+        if not 0 <= around < len(messages):
+            raise fail(f"messages.{around} is not in this conversation of {len(messages)} messages")
+        messages = window(conversation, around, context)
+    if lines is not None:
+        try:
+            a, _, b = lines.partition(":")
+            lo, hi = int(a or 1), int(b or 10**12)
+        except ValueError:
+            raise fail("--lines takes A:B, for example 100:250")
+        messages = [m for m in messages if m.lines[1] >= lo and m.lines[0] <= hi]
+    if as_json:
+        for m in messages:
+            sys.stdout.write(json.dumps(message_row(m), ensure_ascii=False) + "\n")
+        return
+    console = _console()
+    for m in messages:
+        console.print(message_line(m), markup=False)
+    leaf = conversation.chain.leaf
+    console.print(f"{len(conversation.messages)} messages; leaf line {leaf.line} ({leaf.uuid})", markup=False, style="dim")
+
+
+@app.command()
+def stats(
+    path: Path = typer.Argument(..., help="The transcript to measure."),
+    output_format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f"),
+) -> None:
+    """Records by type, branches, tool calls and their errors, API errors, context size over time."""
+    import json
+
+    from .stats import compute, sparkline
+
+    data = compute(_analyse_or_fail(path))
+    if output_format is OutputFormat.json:
+        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        return
+    from rich.table import Table
+
+    console = _console()
+    overview = Table(title=f"{path}", box=None, show_header=False, title_justify="left")
+    overview.add_column(style="bold")
+    overview.add_column()
+    overview.add_row("size", f"{data['size']:,} bytes, {data['lines']:,} lines, {data['records']:,} records")
+    overview.add_row("versions", ", ".join(data["versions"]) or "-")
+    overview.add_row("models", ", ".join(data["models"]) or "-")
+    overview.add_row("time", f"{data['first_timestamp'] or '-'} .. {data['last_timestamp'] or '-'}")
+    overview.add_row("conversation", f"{data['api_messages']:,} API messages, {data['side_branches']} side branches,"
+                     f" {data['sidechains']} sidechains, {data['compactions']} compactions")
+    overview.add_row("API errors", f"{data['api_error_records']:,} error records")
+    console.print(overview)
+    types = Table(title="records by type", title_justify="left")
+    types.add_column("type")
+    types.add_column("records", justify="right")
+    for k, v in data["records_by_type"].items():
+        types.add_row(k, f"{v:,}")
+    console.print(types)
+    if data["tool_calls"]:
+        tools = Table(title="tool calls", title_justify="left")
+        tools.add_column("tool")
+        tools.add_column("calls", justify="right")
+        tools.add_column("errors", justify="right")
+        for name, v in data["tool_calls"].items():
+            tools.add_row(name, f"{v['calls']:,}", f"{v['errors']:,}")
+        console.print(tools)
+    points = [p["context_tokens"] for p in data["context_timeline"]]
+    if points:
+        console.print(f"context tokens over the session (peak {data['peak_context_tokens']:,}; ▁ at a compaction):", markup=False)
+        console.print("  " + sparkline(points), markup=False)
+    if data["largest_blocks"]:
+        big = Table(title="largest blocks", title_justify="left")
+        for col in ("line", "kind", "chars", "tool id"):
+            big.add_column(col)
+        for b in data["largest_blocks"]:
+            big.add_row(str(b["line"]), b["kind"], f"{b['size']:,}", b["tool_use_id"] or "")
+        console.print(big)
+
+
+@app.command()
+def scan(
+    root: Optional[Path] = typer.Argument(None, help="Folder to scan (default ~/.claude/projects)."),
+    output_format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f"),
+    workers: Optional[int] = typer.Option(None, "--workers", "-j", help="Processes to use (default: every core)."),
+    limit: Optional[int] = typer.Option(None, "--limit", help="Show only the N worst files."),
+) -> None:
+    """The health of every session under a folder, worst first: clean, warnings, errors or unreadable.
+
+    Exit code 1 when any file has errors or is unreadable.
+    """
+    import json
+
+    from . import scan as scanning
+
+    root = root or scanning.default_root()
+    if not root.exists():
+        raise fail(f"{root}: no such folder")
+    if not root.is_dir():
+        raise fail(f"{root}: not a folder (use `transcript-doctor check` for one file)")
+    paths = scanning.find_sessions(root)
+    console = _console(stderr=True)
+    if console.is_terminal and output_format is OutputFormat.text and paths:
+        from rich.progress import Progress
+
+        with Progress(console=console, transient=True) as bar:
+            task = bar.add_task(f"scanning {len(paths):,} files", total=len(paths))
+            results = scanning.scan(paths, workers, progress=lambda: bar.advance(task))
+    else:
+        results = scanning.scan(paths, workers)
+    bad = sum(1 for r in results if r["health"] in ("errors", "unreadable"))
+    shown = results[:limit] if limit else results
+    if output_format is OutputFormat.json:
+        counts = {h: sum(1 for r in results if r["health"] == h) for h in scanning.HEALTH_ORDER}
+        sys.stdout.write(json.dumps({"root": str(root), "files": shown, "summary": counts}, indent=2, ensure_ascii=False) + "\n")
+        raise typer.Exit(EXIT_FINDINGS if bad else EXIT_OK)
+    from rich.table import Table
+
+    table = Table(box=None)
+    for col in ("health", "file", "size", "records", "last activity", "first prompt", "top finding"):
+        table.add_column(col, overflow="fold")
+    style = {"unreadable": "bold red", "errors": "red", "warnings": "yellow", "clean": "green"}
+    for r in shown:
+        name = os.path.relpath(r["path"], root)
+        table.add_row(f"[{style[r['health']]}]{r['health']}[/]", name, f"{(r['size'] or 0) / 1024:,.0f} KB", f"{r['records']:,}",
+                      (r["last_activity"] or "-")[:16], (r["first_prompt"] or "")[:40], r["top_finding"] or "")
+    out = _console()
+    out.print(table)
+    counts = ", ".join(f"{sum(1 for r in results if r['health'] == h)} {h}" for h in scanning.HEALTH_ORDER)
+    out.print(f"{len(results):,} files: {counts}", markup=False)
+    raise typer.Exit(EXIT_FINDINGS if bad else EXIT_OK)
+
+
 @app.command()
 def rules(
     code: Optional[str] = typer.Argument(None, help="A rule code or name: explain that rule in full."),

@@ -59,6 +59,7 @@ class Record:
     usage_context: int = 0  # input + cache tokens of the response that wrote this record
     output_tokens: int = 0
     tool_result_agent: str | None = None  # toolUseResult.agentId: the sub-agent a Task result came from
+    error_text: str | None = None  # API error records: what the error said (a preview)
 
     @property
     def is_message(self) -> bool:
@@ -183,6 +184,8 @@ def summarise(value: dict[str, Any], line: int, offset: int, length: int) -> Rec
     tool_use_result = value.get("toolUseResult")
     if isinstance(tool_use_result, dict):
         rec.tool_result_agent = _str(tool_use_result.get("agentId"))
+    if rec.subtype == "api_error" or rec.is_api_error:
+        rec.error_text = _api_error_text(value)
     message = value.get("message")
     if isinstance(message, dict):
         rec.role = _str(message.get("role"))
@@ -213,6 +216,25 @@ def summarise(value: dict[str, Any], line: int, offset: int, length: int) -> Rec
         rec.content_is_string = True
         rec.blocks = (summarise_block({"type": "text", "text": content if isinstance(content, str) else ""}, None),)
     return rec
+
+
+def _api_error_text(value: dict[str, Any]) -> str:
+    for candidate in (value.get("content"), value.get("error"), value.get("message")):
+        if isinstance(candidate, str) and candidate:
+            return _preview(candidate, 120)
+        if isinstance(candidate, dict):
+            content = candidate.get("content")
+            if isinstance(content, list):
+                for block in content:
+                    if isinstance(block, dict) and isinstance(block.get("text"), str):
+                        return _preview(block["text"], 120)
+            for key in ("message", "error"):
+                inner = candidate.get(key)
+                if isinstance(inner, str):
+                    return _preview(inner, 120)
+                if isinstance(inner, dict) and isinstance(inner.get("message"), str):
+                    return _preview(inner["message"], 120)
+    return "API error"
 
 
 def looks_like_codex(value: dict[str, Any]) -> bool:

@@ -165,6 +165,9 @@ class RepairPlan:
         self.replaced_bytes[line] = text.encode("utf-8")
         self.note(f, "changed", "wrote U+FFFD for the invalid bytes, as Claude Code reads them", line)
 
+    def relink(self, f: Finding, line: int, parent: str | None, why: str) -> None:
+        self._set_parent(f, line, parent, why)
+
     def relink_to_previous(self, f: Finding, line: int, avoid_lines: set[int] | None = None) -> None:
         rec = self.record_at(line)
         if rec is None:

@@ -54,6 +54,27 @@ class ConversationTree:
         return {r.uuid for r in self.main.records if r.uuid} if self.main else set()
 
     @property
+    def tool_use_records(self) -> dict[str, Record]:
+        """Every tool_use id in the file, with the record that holds it (first one wins)."""
+        cached = self.__dict__.get("_tool_uses")
+        if cached is None:
+            cached = {}
+            for rec in self.transcript.records:
+                for b in rec.blocks:
+                    if b.kind == "tool_use" and b.tool_id and b.tool_id not in cached:
+                        cached[b.tool_id] = rec
+            self.__dict__["_tool_uses"] = cached
+        return cached
+
+    @property
+    def tool_result_ids(self) -> set[str]:
+        cached = self.__dict__.get("_tool_results")
+        if cached is None:
+            cached = {b.tool_id for r in self.transcript.records for b in r.blocks if b.kind == "tool_result" and b.tool_id}
+            self.__dict__["_tool_results"] = cached
+        return cached
+
+    @property
     def sidechain_only(self) -> bool:
         """A sub-agent transcript: every chain record is a sidechain record."""
         return bool(self.by_uuid) and all(r.sidechain for r in self.by_uuid.values() if r.is_message)
@@ -83,18 +104,6 @@ def _walk_up(tree: ConversationTree, start: Record, stop_at: set[str] | None = N
         seen.add(parent.uuid)
         chain.append(parent)
         node = parent
-
-
-def _nearest_message(tree: ConversationTree, record: Record) -> Record | None:
-    """Walk up from any record to the nearest user/assistant record (progress etc. are skipped)."""
-    node: Record | None = record
-    seen: set[str | None] = set()
-    while node is not None and not node.is_message:
-        if node.uuid in seen:
-            return None
-        seen.add(node.uuid)
-        node = tree.by_uuid.get(node.parent) if node.parent else None
-    return node
 
 
 def _later(a: Record, b: Record) -> bool:
@@ -162,19 +171,45 @@ def _choose_leaf(tree: ConversationTree) -> None:
         tree.leaf_reason = "no user or assistant record with a timestamp: nothing to resume"
 
 
+def _continued(tree: ConversationTree) -> set[str]:
+    """uuids of records that have a user or assistant record somewhere below them."""
+    marked: set[str] = set()
+    for rec in tree.by_uuid.values():
+        if not rec.is_message:
+            continue
+        parent_id = rec.parent
+        while parent_id is not None and parent_id not in marked:
+            marked.add(parent_id)
+            parent = tree.by_uuid.get(parent_id)
+            parent_id = parent.parent if parent is not None else None
+    return marked
+
+
+def _spliced_result(tree: ConversationTree, rec: Record, continued: set[str]) -> bool:
+    """A results-only record hung under its call's record while the conversation went on
+    through another child: Claude Code 2.1.x splices it back into that conversation."""
+    if rec.type != "user" or not rec.blocks or any(b.kind != "tool_result" for b in rec.blocks):
+        return False
+    parent = tree.by_uuid.get(rec.parent) if rec.parent else None
+    if parent is None or parent.type != "assistant":
+        return False
+    return any(c is not rec and (c.is_message or c.uuid in continued) for c in tree.children.get(parent.uuid, ()))
+
+
 def _find_side_chains(tree: ConversationTree) -> None:
     main_uuids = tree.main_uuids
     compacted_tails = {b.logical_parent for b in tree.compact_boundaries if b.logical_parent}
-    leaves: dict[str, Record] = {}
-    for rec in tree.by_uuid.values():
-        if rec.uuid in tree.children:
-            continue
-        msg = _nearest_message(tree, rec)
-        if msg is None or msg.uuid in main_uuids or msg.uuid in leaves:
-            continue
-        leaves[msg.uuid] = msg
+    continued = _continued(tree)
+    leaves = [
+        rec
+        for rec in tree.by_uuid.values()
+        if rec.is_message
+        and rec.uuid not in continued
+        and rec.uuid not in main_uuids
+        and not _spliced_result(tree, rec, continued)
+    ]
     tree.side_leaves_total = len(leaves)
-    ordered = sorted(leaves.values(), key=lambda r: r.line)
+    ordered = sorted(leaves, key=lambda r: r.line)
     for leaf in ordered[:MAX_SIDE_CONVERSATIONS]:
         records, stop, stop_record = _walk_up(tree, leaf, stop_at=main_uuids)
         if stop == "cycle":

@@ -42,6 +42,11 @@ MODULES = (
     "td304_final_assistant_trailing_whitespace",
     "td305_thinking_without_signature",
     "td306_oversized_image",
+    "td401_compaction_without_summary",
+    "td402_tool_pair_split_by_compaction",
+    "td403_context_near_window",
+    "td404_api_error_storm",
+    "td405_oversized_tool_result",
 )
 
 

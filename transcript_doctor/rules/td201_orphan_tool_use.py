@@ -25,6 +25,7 @@ Passing example::
 """
 
 from ..findings import ERROR, SAFE
+from ..tree import COMPACTED
 from ._base import factory, tool_label
 
 CODE = "TD201"
@@ -47,6 +48,8 @@ def check(conversation, context):
             tool_id = part.block.tool_id
             if tool_id is None or tool_id in answered or tool_id in results:
                 continue
+            if conversation.kind == COMPACTED and tool_id in context.tree.tool_result_ids:
+                continue  # its result landed after the compaction boundary: TD402 reports the pair
             yield finding(
                 f"tool_use {tool_label(part)} has no tool_result in the next message",
                 api_message=msg,

@@ -22,6 +22,7 @@ Passing example::
 
 from ..findings import ERROR, SAFE
 from ._base import factory
+from .td402_tool_pair_split_by_compaction import split_use
 
 CODE = "TD202"
 NAME = "orphan-tool-result"
@@ -45,6 +46,8 @@ def check(conversation, context):
                 continue
             if conversation.partial and i <= 1:
                 continue  # the call may sit in the main conversation before the fork
+            if split_use(conversation, context, tool_id) is not None:
+                continue  # the call is before a compaction boundary: TD402
             yield finding(
                 f"tool_result for {tool_id} answers no tool_use in this conversation",
                 api_message=msg,
