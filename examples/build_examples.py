@@ -150,6 +150,7 @@ def _(lines):
     prompt.update(uuid=uid(1), timestamp="2026-11-25T04:19:47.100Z")
     prompt["message"]["content"] = "plain turn d, asked again"
     answer.update(uuid=uid(2), parentUuid=uid(1), timestamp="2026-11-25T04:19:47.200Z")
+    answer["message"]["id"] = "msg_0199c1a0e2b3d4f5a6b7c8d9"
     lines += [dumps(prompt), dumps(answer)]
     return lines, [expect("TD106", 63, "info")]
 

@@ -141,10 +141,16 @@ def _off_chain_parts(
     tree: ConversationTree, group: list[Record], on_chain: set[str | None]
 ) -> tuple[list[Record], list[Record]]:
     message_id = group[0].message_id
-    extra_assistant = [
-        r for r in tree.by_message_id.get(message_id, ()) if r.uuid not in on_chain and r.sidechain == group[0].sidechain
-    ]
-    members = group + extra_assistant
+    # Only records hanging under this very response: a rewind or retry elsewhere in the tree can
+    # reuse a message id, and its records belong to that other branch.
+    members = list(group)
+    member_uuids = {r.uuid for r in group}
+    extra_assistant = []
+    for r in sorted(tree.by_message_id.get(message_id, ()), key=lambda r: r.line):
+        if r.uuid not in on_chain and r.uuid not in member_uuids and r.parent in member_uuids:
+            extra_assistant.append(r)
+            members.append(r)
+            member_uuids.add(r.uuid)
     tool_ids = {b.tool_id for r in members for b in r.blocks if b.kind == "tool_use"}
     results = []
     for r in members:
