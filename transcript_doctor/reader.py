@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Iterator
 
@@ -66,6 +67,12 @@ def open_transcript(path: str | os.PathLike[str]) -> tuple[BinaryIO, int]:
     """
     p = os.fspath(path)
     try:
+        if not stat.S_ISREG(os.stat(p).st_mode) and not os.path.isdir(p):
+            # Opening a pipe would block until something writes to it.
+            raise UnreadableInput(f"{p}: not a regular file (a pipe or device); copy it to a file first")
+    except OSError:
+        pass  # open() below gives the precise reason
+    try:
         handle = open(p, "rb")
     except FileNotFoundError:
         raise UnreadableInput(f"{p}: no such file") from None
@@ -76,11 +83,38 @@ def open_transcript(path: str | os.PathLike[str]) -> tuple[BinaryIO, int]:
     except OSError as exc:
         raise UnreadableInput(f"{p}: cannot open ({exc.strerror or exc})") from None
     try:
-        size = os.fstat(handle.fileno()).st_size
+        st = os.fstat(handle.fileno())
     except OSError as exc:
         handle.close()
         raise UnreadableInput(f"{p}: cannot stat ({exc.strerror or exc})") from None
-    return handle, size
+    if not stat.S_ISREG(st.st_mode):
+        handle.close()
+        raise UnreadableInput(f"{p}: not a regular file (a pipe or device); copy it to a file first")
+    try:
+        head = handle.read(512)
+        handle.seek(0)
+    except OSError as exc:
+        handle.close()
+        raise UnreadableInput(f"{p}: read failed ({exc.strerror or exc})") from None
+    problem = _sniff(head)
+    if problem:
+        handle.close()
+        raise UnreadableInput(f"{p}: {problem}")
+    return handle, st.st_size
+
+
+def _sniff(head: bytes) -> str | None:
+    """Files that are not UTF-8 text at all get one clear message, not a finding per line."""
+    if head.startswith(b"\x1f\x8b"):
+        return "gzip-compressed, not a transcript: decompress it first (gunzip -k FILE)"
+    if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "UTF-32 text; Claude Code writes UTF-8: convert it first (iconv -f UTF-32 -t UTF-8 FILE > NEW)"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or (len(head) >= 4 and head[1] == 0 and head[3] == 0 and head[0] and head[2]):
+        return "UTF-16 text; Claude Code writes UTF-8: convert it first (iconv -f UTF-16 -t UTF-8 FILE > NEW)"
+    text_start = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text_start and not text_start.startswith(b"{") and b"\x00" in head[:512]:
+        return "binary data, not a JSONL transcript"
+    return None
 
 
 def iter_lines(handle: BinaryIO, size: int) -> Iterator[RawLine]:
@@ -186,7 +220,7 @@ def _find_complete_tail(body: bytes) -> int | None:
         if at < 0:
             return None
         try:
-            value = orjson.loads(body[at:])
+            value = orjson.loads(memoryview(body)[at:])
         except orjson.JSONDecodeError:
             start = at + 1
             continue

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import orjson
+
 from .analysis import Analysis
 from .findings import NO_FIX, SAFE, UNSAFE, Finding
 from .records import Record
@@ -154,7 +156,17 @@ class RepairPlan:
             self.replaced_bytes[line] = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
             self.note(f, "changed", "removed the byte order mark", line)
             return
-        text = raw.decode("utf-8", "replace").replace("\x00", "")
+        if encoding == "nul":
+            cleaned = raw.replace(b"\x00", b"")
+            try:
+                orjson.loads(cleaned)
+            except orjson.JSONDecodeError:
+                self.remove_line(f, line)
+                return
+            self.replaced_bytes[line] = cleaned
+            self.note(f, "changed", f"removed {raw.count(0):,} NUL bytes, which recovers the record", line)
+            return
+        text = raw.decode("utf-8", "replace")
         if encoding == "surrogate":
             import json
 

@@ -46,7 +46,10 @@ def summary_line(analysis: Analysis) -> str:
         return f"{counts} in {plural(s['lines'], 'line')} ({'; '.join(analysis.notes) or 'no records'})"
     if analysis.transcript.format == "codex":
         return f"{counts} in {plural(s['lines'], 'line')} (a Codex rollout, not checked)"
-    parts = [f"1 conversation of {plural(s['conversation_records'], 'record')}, {plural(s['api_messages'], 'API message')}"]
+    if s["leaf"] is None:
+        parts = ["no conversation: no user or assistant record to resume"]
+    else:
+        parts = [f"1 conversation of {plural(s['conversation_records'], 'record')}, {plural(s['api_messages'], 'API message')}"]
     if s["side_branches"]:
         parts.append(plural(s["side_branches"], "side branch").replace("branchs", "branches"))
     if s["sidechains"]:

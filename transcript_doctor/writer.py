@@ -127,6 +127,7 @@ def write(
     before = plan.analysis.transcript.fingerprint
     backup = None
     if in_place:
+        source = Path(os.path.realpath(source))  # through a symlink: replace the file, keep the link
         output = source
         if fingerprint(source) != before:
             raise WriteRefused(_changed(source))

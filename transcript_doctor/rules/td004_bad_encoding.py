@@ -4,6 +4,8 @@
 - Invalid UTF-8 inside a record (a warning): Claude Code reads it as U+FFFD, so the text is
   already damaged; the fix writes the U+FFFD it reads.
 - A line of NUL bytes (a warning): zeros a crash left behind; the fix removes the line.
+- NUL bytes inside a record (an error): the line no longer parses and Claude Code drops it; the
+  fix removes the NULs, which recovers the record.
 - A lone UTF-16 surrogate escape such as ``\\ud83d`` without its pair (an error): the API rejects
   the whole request: "The request body is not valid JSON: no low surrogate in string". The fix
   replaces the lone half with U+FFFD.
@@ -37,7 +39,10 @@ def check(context):
         if d.defect.kind != BAD_ENCODING:
             continue
         record = by_line.get(d.line)
-        severity = ERROR if d.defect.encoding == "surrogate" else WARNING
+        # A lone surrogate makes the API refuse the request; NULs inside a record make Claude Code
+        # drop the whole line. Both lose the session; the others are cosmetic for Claude Code.
+        dropped = d.defect.encoding == "nul" and record is None and "nothing else" not in d.defect.detail
+        severity = ERROR if d.defect.encoding == "surrogate" or dropped else WARNING
         consequence = {
             "bom": "Claude Code skips it; other readers may choke on the first record",
             "invalid-utf8": "Claude Code reads those bytes as U+FFFD",
@@ -54,8 +59,4 @@ def check(context):
 
 
 def fix(f, plan):
-    encoding = (f.data or {}).get("encoding")
-    if encoding == "nul" and f.uuid is None:
-        plan.remove_line(f, f.line)
-    else:
-        plan.clean_encoding(f, f.line, encoding)
+    plan.clean_encoding(f, f.line, (f.data or {}).get("encoding"))
