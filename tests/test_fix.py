@@ -125,22 +125,22 @@ def test_in_place_keeps_a_backup(tmp_path):
     assert (tmp_path / "s.jsonl.rejects").read_bytes() == original.split(b"\n")[-1] + b"\n"
 
 
-def test_in_place_refuses_when_the_file_grows_during_the_repair(tmp_path, monkeypatch):
+def test_in_place_refuses_when_the_file_grows_during_the_repair(tmp_path):
     from transcript_doctor.analysis import analyse
-    from transcript_doctor.repair import plan_repairs
-    from transcript_doctor.writer import WriteRefused, write
+    from transcript_doctor.fixer import place, stage
+    from transcript_doctor.writer import WriteRefused
 
     src = tmp_path / "s.jsonl"
     shutil.copy(EXAMPLES / "td201-orphan-tool-use.jsonl", src)
     original = src.read_bytes()
-    plan = plan_repairs(analyse(src))
+    repair = stage(analyse(src), None, False, tmp_path)
     appended = b'{"type":"queue-operation","operation":"enqueue","timestamp":"2026-11-25T05:00:00.000Z"}\n'
     with open(src, "ab") as handle:  # Claude Code appends while the repair runs
         handle.write(appended)
     with pytest.raises(WriteRefused):
-        write(plan, src, tmp_path / "s.jsonl.rejects", in_place=True)
+        place(repair, src, in_place=True)
+    repair.cleanup()
     assert src.read_bytes() == original + appended
-    assert not (tmp_path / "s.jsonl.bak").exists()
     assert [p.name for p in tmp_path.iterdir()] == ["s.jsonl"]
 
 

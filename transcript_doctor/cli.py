@@ -167,13 +167,14 @@ def fix(
     --diff, when there is something to change), 2 on bad usage or unreadable input.
     """
     import json
+    import tempfile
     import uuid as uuidlib
 
     from .analysis import analyse
     from .diff import render_diff
+    from .fixer import place, stage
     from .reader import UnreadableInput
-    from .repair import plan_repairs
-    from .writer import WriteRefused, write
+    from .writer import WriteRefused
 
     if sum(bool(x) for x in (output is not None, in_place, new_session)) > 1:
         raise fail("choose one of --output, --in-place and --new-session")
@@ -182,20 +183,8 @@ def fix(
         analysis = analyse(path, rules)
     except UnreadableInput as exc:
         raise fail(str(exc))
-    transcript = analysis.transcript
-    if transcript.format == "codex":
+    if analysis.transcript.format == "codex":
         raise fail(f"{path}: a Codex CLI rollout, not a Claude Code transcript: nothing to repair")
-    plan = plan_repairs(analysis, unsafe=unsafe_fixes)
-    console = _console()
-    if diff:
-        target = str(output or path.with_name(path.stem + ".fixed.jsonl"))
-        if output_format is OutputFormat.json:
-            sys.stdout.write(json.dumps({"path": str(path), "changes": [c.to_json() for c in plan.changes]}, indent=2) + "\n")
-        else:
-            for line in render_diff(plan, target):
-                console.print(line, markup=False)
-            console.print(f"{len(plan.changes)} change(s) would be made; nothing written", markup=False)
-        raise typer.Exit(EXIT_FINDINGS if plan.changes else EXIT_OK)
 
     session_rewrite = None
     new_id = None
@@ -211,46 +200,66 @@ def fix(
         target = output or path.with_name(path.stem + ".fixed.jsonl")
         if target.resolve() == path.resolve():
             raise fail("the output would overwrite the input: use --in-place to replace it (a backup is kept)")
-    rejects = target.with_name(target.name + ".rejects")
 
-    result = None
-    if plan.changes or new_session:
-        try:
-            result = write(plan, target, rejects, in_place=in_place, session_rewrite=session_rewrite)
-        except WriteRefused as exc:
-            raise fail(str(exc))
-        except OSError as exc:
-            raise fail(f"cannot write {target}: {exc.strerror or exc}; the input is untouched")
-    after = analyse(result.output, rules) if result else analysis
-    left = [f for f in after.findings if f.severity == "error"]
+    workdir_parent = Path(tempfile.gettempdir()) if diff else (target.parent if str(target.parent) else Path("."))
+    try:
+        repair = stage(analysis, rules, unsafe_fixes, workdir_parent)
+    except WriteRefused as exc:
+        raise fail(str(exc))
+    except OSError as exc:
+        raise fail(f"cannot write in {workdir_parent}: {exc.strerror or exc}; the input is untouched")
+    console = _console()
+    try:
+        if diff:
+            if output_format is OutputFormat.json:
+                sys.stdout.write(json.dumps({"path": str(path), "changes": [c.to_json() for c in repair.changes]}, indent=2) + "\n")
+            else:
+                for line in render_diff(path, repair.staged, repair.line_sources, str(target)):
+                    console.print(line, markup=False)
+                console.print(f"{len(repair.changes)} change(s) would be made; nothing written", markup=False)
+            raise typer.Exit(EXIT_FINDINGS if repair.changes else EXIT_OK)
+        if repair.changes or new_session:
+            try:
+                place(repair, target, in_place=in_place, session_rewrite=session_rewrite)
+            except WriteRefused as exc:
+                raise fail(str(exc))
+            except OSError as exc:
+                raise fail(f"cannot write {target}: {exc.strerror or exc}; the input is untouched")
+            if new_session:
+                repair.final = analyse(target, rules)
+    finally:
+        repair.cleanup()
+    left = repair.errors_left
 
     if output_format is OutputFormat.json:
         payload = {
             "path": str(path),
-            "output": str(result.output) if result else None,
-            "rejects": str(result.rejects) if result and result.rejects else None,
-            "backup": str(result.backup) if result and result.backup else None,
+            "output": str(repair.output) if repair.output else None,
+            "rejects": str(repair.rejects) if repair.rejects else None,
+            "backup": str(repair.backup) if repair.backup else None,
             "session_id": new_id,
-            "changes": [c.to_json() for c in plan.changes],
-            "not_fixed": [{**s.finding.to_json(), "reason": s.reason} for s in plan.skipped],
+            "passes": repair.passes,
+            "changes": [c.to_json() for c in repair.changes],
+            "not_fixed": [{**s.finding.to_json(), "reason": s.reason} for s in repair.skipped],
             "errors_left": [f.to_json() for f in left],
         }
         sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
     else:
         name = str(path)
-        for c in plan.changes:
-            console.print(f"{name}:{c.line}  {c.code}  {c.description}", markup=False)
-        for s in plan.skipped:
+        for c in repair.changes:
+            where = f"{name}:{c.line}" if c.line else name
+            console.print(f"{where}  {c.code}  {c.description}", markup=False)
+        for s in repair.skipped:
             console.print(f"{name}:{s.finding.line}  {s.finding.code}  {s.reason}", markup=False, style="dim")
-        if result is None:
+        if repair.output is None:
             console.print(f"{name}: nothing to fix", markup=False)
         else:
-            where = f"wrote {result.output}"
-            if result.backup:
-                where += f" (original kept as {result.backup})"
-            if result.rejects:
-                where += f"; removed and changed lines kept in {result.rejects}"
-            console.print(f"{len(plan.changes)} change(s); {where}", markup=False)
+            where = f"wrote {repair.output}"
+            if repair.backup:
+                where += f" (original kept as {repair.backup})"
+            if repair.rejects:
+                where += f"; removed and changed lines kept in {repair.rejects}"
+            console.print(f"{len(repair.changes)} change(s); {where}", markup=False)
         if left:
             console.print(f"{len(left)} error(s) left:", markup=False, style="bold red")
             for f in left:
@@ -297,7 +306,6 @@ def explain(
 
     from .explain import explain as explain_error
     from .explain import parse_error
-    from .repair import plan_repairs
     from .rules import lookup
     from .views import message_line, message_row, window
 
@@ -313,8 +321,16 @@ def explain(
     main = analysis.context.main
     index = result.findings[0].message_index if result.findings and result.findings[0].message_index is not None else parsed.message_index
     shown = window(main, index, around) if main is not None and index is not None and index < len(main.messages) else []
-    plan = plan_repairs(analysis, unsafe=True)
-    fix_actions = [c for c in plan.changes if c.code in {f.code for f in result.findings}]
+    import tempfile
+
+    from .fixer import stage
+
+    try:
+        repair = stage(analysis, None, True, Path(tempfile.gettempdir()))
+        repair.cleanup()
+        fix_actions = [c for c in repair.changes if c.code in {f.code for f in result.findings}]
+    except Exception:  # explaining must not depend on being able to stage a repair
+        fix_actions = []
     if output_format is OutputFormat.json:
         payload = {
             "error": parsed.text,

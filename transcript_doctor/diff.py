@@ -7,8 +7,7 @@ from typing import Any, Iterator
 
 import orjson
 
-from .repair import RepairPlan
-from .writer import render_lines
+from pathlib import Path
 
 MAX_VALUE = 100
 
@@ -46,27 +45,45 @@ def _parse(data: bytes) -> Any:
         return None
 
 
-def render_diff(plan: RepairPlan, output_name: str) -> list[str]:
-    source = str(plan.analysis.transcript.path)
+def render_diff(source: Path, staged: Path | None, line_sources: list[int | None], output_name: str) -> list[str]:
+    """Line-aligned diff of the input and the staged repair, from the repair's line map."""
     out = [f"--- {source}", f"+++ {output_name}"]
-    for number, kind, data, original in render_lines(plan):
-        if kind == "copy":
-            if number in plan.add_newline_at:
-                out.append(f"@@ line {number} @@ newline added at the end of the file")
-            continue
-        if kind == "removed":
-            out.append(f"@@ line {number} @@ removed ({len(original or b''):,} bytes, kept in the rejects file)")
-            out.append("- " + _show(original.decode("utf-8", "replace")) if original else "-")
-        elif kind == "inserted":
-            value = _parse(data)
-            out.append(f"@@ after line {number} @@ inserted")
-            out.append("+ " + _show(value.get("message", {}).get("content") if isinstance(value, dict) else data.decode()))
-        else:
-            old, new = _parse(original or b""), _parse(data)
-            out.append(f"@@ line {number} @@ changed")
-            if old is None or new is None:
-                out.append("- " + _show((original or b"").decode("utf-8", "replace")))
-                out.append("+ " + _show(data.decode("utf-8", "replace").rstrip("\n")))
+    if staged is None:
+        return out
+    with open(source, "rb") as handle:
+        original = handle.read().split(b"\n")
+    if original and original[-1] == b"":
+        original.pop()
+    with open(staged, "rb") as handle:
+        repaired = handle.read().split(b"\n")[:-1]
+    kept = {src for src in line_sources if src is not None}
+    last_source = 0
+    for out_line, (src, data) in enumerate(zip(line_sources, repaired), 1):
+        if src is not None:
+            for gone in range(last_source + 1, src):
+                if gone not in kept:
+                    raw = original[gone - 1]
+                    out.append(f"@@ line {gone} @@ removed ({len(raw):,} bytes, kept in the rejects file)")
+                    out.append("- " + _show(raw.decode("utf-8", "replace")))
+            last_source = max(last_source, src)
+            old = original[src - 1]
+            if old == data:
+                continue
+            old_value, new_value = _parse(old), _parse(data)
+            out.append(f"@@ line {src} @@ changed")
+            if old_value is None or new_value is None:
+                out.append("- " + _show(old.decode("utf-8", "replace")))
+                out.append("+ " + _show(data.decode("utf-8", "replace")))
             else:
-                out.extend("  " + line for line in field_diff(old, new))
+                out.extend("  " + line for line in field_diff(old_value, new_value))
+        else:
+            value = _parse(data)
+            content = value.get("message", {}).get("content") if isinstance(value, dict) else None
+            out.append(f"@@ after line {last_source} @@ inserted")
+            out.append("+ " + _show(content if content is not None else data.decode("utf-8", "replace")))
+    for gone in range(last_source + 1, len(original) + 1):
+        if gone not in kept:
+            raw = original[gone - 1]
+            out.append(f"@@ line {gone} @@ removed ({len(raw):,} bytes, kept in the rejects file)")
+            out.append("- " + _show(raw.decode("utf-8", "replace")))
     return out

@@ -115,7 +115,10 @@ def _sent_records(tree: ConversationTree, chain: list[Record]) -> list[Record]:
             ):
                 group.append(chain[j])
                 j += 1
-            extra_assistant, extra_results = _off_chain_parts(tree, group, on_chain)
+            if filters_like_2_1(rec):
+                extra_assistant, extra_results = _off_chain_parts(tree, group, on_chain)
+            else:  # 2.0.x writes one linear chain and does not splice anything back
+                extra_assistant, extra_results = [], []
             out.extend(r for r in group if r.type == "assistant" and _is_sent(r))
             out.extend(extra_assistant)
             out.extend(r for r in group if r.type != "assistant" and _is_sent(r))

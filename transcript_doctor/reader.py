@@ -37,6 +37,8 @@ class LineDefect:
     recoverable_at: int | None = None
     # The encoding sub-kind for bad-encoding: "bom", "invalid-utf8", "nul", "surrogate".
     encoding: str | None = None
+    # Both parts around `recoverable_at` are complete records (only the newline is missing).
+    glued: bool = False
 
 
 @dataclass(slots=True)
@@ -190,7 +192,11 @@ def _parse_slow(line: RawLine, body: bytes, orjson_error: str, defects: list[Lin
         if any(d.encoding == "nul" for d in defects):
             return
         recoverable_at = _find_complete_tail(body)
-        if is_last and not line.terminated:
+        head_complete = recoverable_at is not None and _is_object(memoryview(body)[:recoverable_at])
+        if head_complete:
+            kind = INVALID_JSON
+            detail = "two complete records glued on one line (the newline between them is missing)"
+        elif is_last and not line.terminated and recoverable_at is None:
             kind, detail = TORN_LAST_LINE, f"last line is cut off after {len(line.raw):,} bytes (write interrupted)"
         elif recoverable_at is not None:
             kind = INVALID_JSON
@@ -200,7 +206,7 @@ def _parse_slow(line: RawLine, body: bytes, orjson_error: str, defects: list[Lin
             )
         else:
             kind, detail = INVALID_JSON, f"not valid JSON: {_short_error(exc)}"
-        defects.append(LineDefect(kind, detail, recoverable_at=recoverable_at))
+        defects.append(LineDefect(kind, detail, recoverable_at=recoverable_at, glued=head_complete))
         return
     line.value = value
     line.parsed = True
@@ -226,6 +232,13 @@ def _find_complete_tail(body: bytes) -> int | None:
             continue
         return at if isinstance(value, dict) else None
     return None
+
+
+def _is_object(data) -> bool:
+    try:
+        return isinstance(orjson.loads(data), dict)
+    except orjson.JSONDecodeError:
+        return False
 
 
 def _json_kind(value: Any) -> str:

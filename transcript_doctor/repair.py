@@ -90,11 +90,19 @@ class RepairPlan:
         return self.values[line]
 
     def content(self, line: int) -> Any:
-        message = self.value(line).get("message")
-        return message.get("content") if isinstance(message, dict) else None
+        value = self.value(line)
+        message = value.get("message")
+        if isinstance(message, dict):
+            return message.get("content")
+        return value.get("content")  # local_command system records carry their text here
 
     def set_content(self, line: int, content: Any) -> None:
-        self.value(line)["message"]["content"] = content
+        value = self.value(line)
+        message = value.get("message")
+        if isinstance(message, dict):
+            message["content"] = content
+        else:
+            value["content"] = content
 
     @property
     def touched_lines(self) -> set[int]:
@@ -121,10 +129,12 @@ class RepairPlan:
         elif rec is None:
             self._relink_around_unparsed(f, self._raw_line(line), line)
 
-    def _relink_around_unparsed(self, f: Finding, raw: bytes, line: int) -> None:
+    def _relink_around_unparsed(self, f: Finding, raw: bytes, line: int) -> tuple[str | None, str | None]:
         """A line that does not parse may still name its uuid and parent: children of the lost
         record are re-linked to its parent, exactly the link the record itself made."""
         m_uuid, m_parent = _UUID_RE.search(raw), _PARENT_RE.search(raw)
+        if m_uuid is None and m_parent is None:
+            return None, None
         parent = m_parent.group(1).decode("utf-8", "replace") if m_parent else None
         if parent is not None and parent not in self.tree.by_uuid:
             parent = None
@@ -135,16 +145,29 @@ class RepairPlan:
             # uuid. The record it was is the one the next dangling parentUuid after it names.
             dangling = [r for r in self.tree.missing_parents if r.line > line]
             if not dangling or parent is None:
-                return
+                return None, parent
             own = dangling[0].parent
         if own not in self.tree.by_uuid:
             self._relink_children(f, own, parent, line)
+        return own, parent
 
     def keep_tail(self, f: Finding, line: int, at: int) -> None:
         raw = self._raw_line(line)
-        self.replaced_bytes[line] = raw[at:]
+        tail = raw[at:]
+        own, parent = self._relink_around_unparsed(f, raw[:at], line)
+        tail_value = orjson.loads(tail)
+        if own is not None and tail_value.get("parentUuid") == own:
+            # The complete record was a child of the cut-off one: it takes that record's parent.
+            tail_value["parentUuid"] = parent
+            self.replaced_bytes[line] = orjson.dumps(tail_value)
+        else:
+            self.replaced_bytes[line] = tail
         self.note(f, "changed", f"dropped the cut-off record ({at:,} bytes, kept in the rejects file); kept the complete record after it", line)
-        self._relink_around_unparsed(f, raw[:at], line)
+
+    def split_line(self, f: Finding, line: int, at: int) -> None:
+        raw = self._raw_line(line)
+        self.replaced_bytes[line] = raw[:at] + b"\n" + raw[at:]
+        self.note(f, "changed", "split two glued records into two lines", line)
 
     def add_newline(self, f: Finding, line: int) -> None:
         self.add_newline_at.add(line)
@@ -184,7 +207,7 @@ class RepairPlan:
         rec = self.record_at(line)
         if rec is None:
             return
-        avoid = avoid_lines or set()
+        avoid = set(avoid_lines or ()) | self._descendant_lines(rec)
         candidates = [
             r
             for r in self.analysis.transcript.records
@@ -342,6 +365,18 @@ class RepairPlan:
                 return t.read_raw(probe)
         return b""
 
+    def _descendant_lines(self, record: Record) -> set[int]:
+        """Lines below `record` in the tree: linking to one of them would close a loop."""
+        out: set[int] = set()
+        stack = list(self.tree.children.get(record.uuid, ()))
+        while stack:
+            node = stack.pop()
+            if node.line in out:
+                continue
+            out.add(node.line)
+            stack.extend(self.tree.children.get(node.uuid, ()))
+        return out
+
     def _chain_successor(self, record: Record) -> Record | None:
         """The child of `record` that the conversation containing it continues through."""
         children = [c for c in self.tree.children.get(record.uuid, ()) if c.line not in self.removed]
@@ -428,8 +463,10 @@ def timestamp_between(before: str | None, after: str | None) -> str:
     if start is None:
         start = end or datetime.now(timezone.utc)
     candidate = start + timedelta(milliseconds=1)
-    if end is not None and candidate >= end:
-        candidate = start if start < end else end
+    if end is not None and start < end <= candidate:
+        candidate = start  # no millisecond free in the gap: tie with the record before it
+    # When `after` is not later than `before`, resume never walks from it to `before` (it follows
+    # the latest timestamp), so the new record only has to come after `before`.
     return _format_ts(candidate)
 
 
@@ -439,9 +476,19 @@ def fixable(f: Finding, rule: Rule) -> bool:
     return f.message_index is not None
 
 
+def repair_phase(rule: Rule) -> int:
+    """Lines first (a recovered line may restore a missing parent), then links, then conversations."""
+    if rule.code.startswith("TD0"):
+        return 0
+    return 1 if rule.scope == "file" else 2
+
+
 def plan_repairs(analysis: Analysis, unsafe: bool = False) -> RepairPlan:
+    """The edits of one repair pass: only the earliest phase that has work (see `repair_phase`).
+    Later phases are planned on the next pass, against the repaired file."""
     plan = RepairPlan(analysis=analysis, unsafe=unsafe)
     rules = {r.code: r for r in catalog()}
+    todo = []
     for f in sorted(analysis.findings, key=lambda f: (f.line or 0, f.code)):
         rule = rules.get(f.code)
         if rule is None or f.fix == NO_FIX or not rule.can_fix:
@@ -449,13 +496,16 @@ def plan_repairs(analysis: Analysis, unsafe: bool = False) -> RepairPlan:
         if not fixable(f, rule):
             plan.skipped.append(Skipped(f, f"not fixed: on a {f.where.replace('branch', 'side branch')}, which resume does not send"))
             continue
-        if f.code in ("TD102", "TD103") and f.line in plan.values and "parentUuid" in plan.values[f.line] and \
-                plan.values[f.line]["parentUuid"] != (plan.record_at(f.line).parent if plan.record_at(f.line) else None):
-            continue  # already re-linked by the repair of the line it pointed to
         if f.fix == UNSAFE and not unsafe:
             plan.skipped.append(Skipped(f, "not fixed: the repair is unsafe (it invents or drops content); use --unsafe-fixes"))
             continue
-        if f.fix in (SAFE, UNSAFE):
-            rule.module.fix(f, plan)
+        todo.append((f, rule))
+    if todo:
+        first = min(repair_phase(rule) for _, rule in todo)
+        todo = [(f, rule) for f, rule in todo if repair_phase(rule) == first]
+    for f, rule in todo:
+        if f.code in ("TD102", "TD103") and f.line in plan.values and "parentUuid" in plan.values[f.line]:
+            continue  # already re-linked by the repair of the line it pointed to
+        rule.module.fix(f, plan)
     plan.finish()
     return plan

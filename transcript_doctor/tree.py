@@ -8,7 +8,9 @@ inline sidechains (sub-agents, 1.0.x), and the history before a compaction bound
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 from .records import Record
 from .transcript import Transcript
@@ -100,15 +102,38 @@ def _walk_up(tree: ConversationTree, start: Record, stop_at: set[str] | None = N
         if parent is None:
             return chain[::-1], "missing-parent", node
         if parent.uuid in seen:
+            loop = chain[chain.index(parent):]  # the records that close the loop, not the way in
+            tree_cycles = getattr(tree, "cycles", None)
+            if tree_cycles is not None and not any({r.uuid for r in c} == {r.uuid for r in loop} for c in tree_cycles):
+                tree_cycles.append(loop)
             return chain[::-1], "cycle", node
         seen.add(parent.uuid)
         chain.append(parent)
         node = parent
 
 
+_ISO_Z = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z")
+
+
+def time_key(stamp: str | None) -> str | None:
+    """A sortable UTC form of an ISO 8601 timestamp, or None when it is not a valid one
+    (Claude Code parses timestamps as dates: an invalid one can never be the latest)."""
+    if not stamp:
+        return None
+    if _ISO_Z.fullmatch(stamp):
+        return stamp[:-1].ljust(26, "0") if "." in stamp else stamp[:-1] + ".000000"
+    try:
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment.isoformat(timespec="microseconds")
+
+
 def _later(a: Record, b: Record) -> bool:
     """True when `a` is later than `b` by timestamp, then by line."""
-    return (a.timestamp or "", a.line) > (b.timestamp or "", b.line)
+    return (time_key(a.timestamp) or "", a.line) > (time_key(b.timestamp) or "", b.line)
 
 
 def build(transcript: Transcript) -> ConversationTree:
@@ -133,8 +158,6 @@ def build(transcript: Transcript) -> ConversationTree:
     if tree.leaf is not None:
         records, stop, stop_record = _walk_up(tree, tree.leaf)
         tree.main = Chain(MAIN, tree.leaf, records, stop, stop_record)
-        if stop == "cycle":
-            tree.cycles.append(records)
     _find_side_chains(tree)
     return tree
 
@@ -154,7 +177,7 @@ def _choose_leaf(tree: ConversationTree) -> None:
     best_main: Record | None = None
     best_side: Record | None = None
     for rec in tree.by_uuid.values():
-        if not rec.is_message or not rec.timestamp:
+        if not rec.is_message or time_key(rec.timestamp) is None:
             continue
         if rec.sidechain:
             if best_side is None or _later(rec, best_side):
@@ -212,8 +235,6 @@ def _find_side_chains(tree: ConversationTree) -> None:
     ordered = sorted(leaves, key=lambda r: r.line)
     for leaf in ordered[:MAX_SIDE_CONVERSATIONS]:
         records, stop, stop_record = _walk_up(tree, leaf, stop_at=main_uuids)
-        if stop == "cycle":
-            tree.cycles.append(records)
         if leaf.sidechain and not (tree.leaf and tree.leaf.sidechain):
             kind = SIDECHAIN
         elif any(r.uuid in compacted_tails for r in records) or _ends_before_boundary(tree, records, compacted_tails):

@@ -26,15 +26,6 @@ class WriteRefused(Exception):
     """The repair was not written, to keep data safe (the input changed, the folder is not writable...)."""
 
 
-@dataclass
-class WriteResult:
-    output: Path
-    rejects: Path | None
-    backup: Path | None
-    lines_written: int
-    lines_copied: int
-
-
 @contextmanager
 def atomic_file(path: Path, mode: int | None = None) -> Iterator[BinaryIO]:
     """Write `path` through a temporary file in the same folder, renamed into place on success."""
@@ -114,70 +105,51 @@ def _rewrite(data: bytes, session_rewrite: tuple[bytes, bytes] | None) -> bytes:
     return data.replace(session_rewrite[0], session_rewrite[1])
 
 
-def write(
-    plan: RepairPlan,
-    output: Path,
-    rejects: Path,
-    *,
-    in_place: bool = False,
-    session_rewrite: tuple[bytes, bytes] | None = None,
-) -> WriteResult:
-    """Write the repaired transcript to `output` (the input itself with `in_place`)."""
+@dataclass
+class PassResult:
+    output: Path
+    rejects: Path
+    line_sources: list[int | None]  # for each output line, the input line it came from (None: inserted)
+    rejected_lines: int
+
+
+def write_pass(plan: RepairPlan, output: Path, rejects: Path, session_rewrite: tuple[bytes, bytes] | None = None) -> PassResult:
+    """Write one repair pass: the repaired transcript to `output`, the original bytes of every
+    removed or changed line to `rejects`. Both through temporary files, renamed when complete."""
     source = plan.analysis.transcript.path
-    before = plan.analysis.transcript.fingerprint
-    backup = None
-    if in_place:
-        source = Path(os.path.realpath(source))  # through a symlink: replace the file, keep the link
-        output = source
-        if fingerprint(source) != before:
-            raise WriteRefused(_changed(source))
-        backup = _backup_path(source)
-        try:
-            shutil.copy2(source, backup)
-        except OSError as exc:
-            raise WriteRefused(f"cannot write the backup {backup}: {exc.strerror or exc}; nothing was changed") from None
-    written = copied = 0
-    rejected: list[bytes] = []
-    line_map: dict[tuple[int, str], int] = {}
     try:
         mode = os.stat(source).st_mode & 0o777
     except OSError:
         mode = None
-    try:
-        with atomic_file(output, mode) as out:
-            for number, kind, data, original in render_lines(plan, session_rewrite):
-                if original is not None:
-                    rejected.append(original + b"\n")
-                if kind == "removed":
-                    continue
-                out.write(data)
-                written += 1
-                if kind == "copy":
-                    copied += 1
-                line_map.setdefault((number, kind), written)
-            if in_place and fingerprint(source) != before:
-                raise WriteRefused(_changed(source))
-    except WriteRefused:
-        if backup is not None:
-            backup.unlink(missing_ok=True)
-        raise
-    for change in plan.changes:
-        kind = "inserted" if change.action == "inserted" else "changed"
-        change.new_line = line_map.get((change.line or 0, kind)) or line_map.get((change.line or 0, "copy"))
-    rejects_written = None
-    if rejected:
-        with atomic_file(rejects, mode) as rej:
-            for data in rejected:
-                rej.write(data)
-        rejects_written = rejects
-    return WriteResult(output, rejects_written, backup, written, copied)
+    sources: list[int | None] = []
+    rejected = 0
+    with atomic_file(output, mode) as out, atomic_file(rejects, mode) as rej:
+        for number, kind, data, original in render_lines(plan, session_rewrite):
+            if original is not None:
+                rej.write(original + b"\n")
+                rejected += 1
+            if kind == "removed":
+                continue
+            out.write(data)
+            sources.extend([None if kind == "inserted" else number] * max(1, data.count(b"\n")))
+    return PassResult(output, rejects, sources, rejected)
 
 
-def _changed(source: Path) -> str:
+def copy_with_rewrite(source: Path, target: Path, session_rewrite: tuple[bytes, bytes] | None, mode: int | None) -> None:
+    with open(source, "rb") as src, atomic_file(target, mode) as out:
+        for chunk in src:
+            out.write(_rewrite(chunk, session_rewrite))
+
+
+def changed_message(source: Path) -> str:
     return (
         f"{source} changed while it was being repaired (is Claude Code still running this session?);"
         " the original is untouched"
     )
+
+
+def backup_path(source: Path) -> Path:
+    return _backup_path(source)
 
 
 def _backup_path(source: Path) -> Path:

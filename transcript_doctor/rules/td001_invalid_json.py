@@ -6,7 +6,8 @@ usual cause is a write that was cut off, followed by more appends: the line then
 record with a complete record glued after it, and that complete record can be recovered.
 
 The fix removes the line and keeps it, byte for byte, in ``<output>.rejects``; where a complete
-record is glued after the cut-off part, that record is kept as its own line.
+record is glued after the cut-off part, that record is kept as its own line, and two complete
+records glued together (only the newline missing) are split into two lines.
 
 Failing example (line 2 is cut off and the next write was appended to it)::
 
@@ -37,13 +38,15 @@ def check(context):
             yield finding(
                 f"line is {d.defect.detail}; Claude Code drops it on load",
                 line=d.line,
-                data={"recoverable_at": d.defect.recoverable_at},
+                data={"recoverable_at": d.defect.recoverable_at, "glued": d.defect.glued},
             )
 
 
 def fix(f, plan):
-    recoverable_at = (f.data or {}).get("recoverable_at")
-    if recoverable_at is not None:
-        plan.keep_tail(f, f.line, recoverable_at)
+    data = f.data or {}
+    if data.get("glued"):
+        plan.split_line(f, f.line, data["recoverable_at"])
+    elif data.get("recoverable_at") is not None:
+        plan.keep_tail(f, f.line, data["recoverable_at"])
     else:
         plan.remove_line(f, f.line)

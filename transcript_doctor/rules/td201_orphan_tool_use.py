@@ -55,8 +55,16 @@ def check(conversation, context):
                 api_message=msg,
                 part=part,
                 tool_use_id=tool_id,
-                data={"after_line": max(r.line for r in msg.records), "name": part.block.name},
+                data={"after_line": _anchor_line(conversation, msg), "name": part.block.name},
             )
+
+
+def _anchor_line(conversation, msg) -> int:
+    """The response's last record on the conversation's own chain: results inserted after it
+    stay on the chain that resume walks (spliced, off-chain records would leave them aside)."""
+    on_chain = {r.uuid for r in conversation.chain.records}
+    chained = [r.line for r in msg.records if r.uuid in on_chain]
+    return max(chained or [r.line for r in msg.records])
 
 
 def fix(f, plan):
