@@ -1,0 +1,223 @@
+"""A local stand-in for the Anthropic Messages API that enforces the API's structural rules.
+
+It listens on 127.0.0.1 only, records every request body, and answers the way the real API does:
+a 400 `invalid_request_error` with the API's own wording when the `messages` array breaks a
+rule, otherwise a streamed (SSE) or plain response. A prompt containing USE-TOOLS is answered with
+a text block and two parallel Bash calls (`echo one`, `echo two`), so the real client runs tools
+and writes real tool records; anything else is answered "MOCK-OK".
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+_ids = itertools.count(1)
+
+
+def _text_blocks(content: Any) -> list[dict]:
+    if isinstance(content, str):
+        return [{"type": "text", "text": content}]
+    return [b for b in content if isinstance(b, dict)] if isinstance(content, list) else []
+
+
+def validate_messages(messages: list[dict]) -> str | None:
+    """The API's structural checks, with its error texts. None when the array is acceptable."""
+    if not messages:
+        return "messages: at least one message is required"
+    if messages[0].get("role") != "user":
+        return 'messages: first message must use the "user" role'
+    seen_tool_ids: set[str] = set()
+    last = len(messages) - 1
+    for n, msg in enumerate(messages):
+        content = msg.get("content")
+        blocks = _text_blocks(content)
+        if isinstance(content, str):
+            if not content and not (msg.get("role") == "assistant" and n == last):
+                return f"messages.{n}: all messages must have non-empty content except for the optional final assistant message"
+        elif not blocks and not (msg.get("role") == "assistant" and n == last):
+            return f"messages.{n}: all messages must have non-empty content except for the optional final assistant message"
+        for m, block in enumerate(blocks):
+            kind = block.get("type")
+            if kind == "text":
+                text = block.get("text", "")
+                if not text:
+                    return f"messages.{n}.content.{m}.text: text content blocks must be non-empty"
+                if not text.strip():
+                    return f"messages.{n}.content.{m}.text: text content blocks must contain non-whitespace text"
+            if kind == "thinking" and not block.get("signature"):
+                return f"messages.{n}.content.{m}.thinking.signature: Field required"
+            if kind == "tool_use":
+                if block.get("id") in seen_tool_ids:
+                    return f"messages.{n}: `tool_use` ids must be unique"
+                seen_tool_ids.add(block.get("id"))
+        if msg.get("role") == "assistant":
+            uses = [b.get("id") for b in blocks if b.get("type") == "tool_use"]
+            if uses:
+                nxt = messages[n + 1] if n + 1 < len(messages) else None
+                answered = {b.get("tool_use_id") for b in _text_blocks(nxt.get("content"))
+                            if b.get("type") == "tool_result"} if nxt and nxt.get("role") == "user" else set()
+                missing = [u for u in uses if u not in answered]
+                if missing and nxt is not None:
+                    return (f"messages.{n}: `tool_use` ids were found without `tool_result` blocks immediately after: "
+                            f"{', '.join(missing)}. Each `tool_use` block must have a corresponding `tool_result` block in the next message.")
+                if nxt is not None:
+                    nxt_blocks = _text_blocks(nxt.get("content"))
+                    leading = 0
+                    for b in nxt_blocks:
+                        if b.get("type") != "tool_result":
+                            break
+                        leading += 1
+                    if leading < len(uses):
+                        return (f"messages.{n + 1}: Did not find {len(uses)} `tool_result` block(s) at the beginning of this message."
+                                " Messages following `tool_use` blocks must begin with a matching number of `tool_result` blocks.")
+        if msg.get("role") == "user":
+            prev = messages[n - 1] if n > 0 else None
+            asked = {b.get("id") for b in _text_blocks(prev.get("content")) if b.get("type") == "tool_use"} \
+                if prev and prev.get("role") == "assistant" else set()
+            for m, block in enumerate(blocks):
+                if block.get("type") == "tool_result" and block.get("tool_use_id") not in asked:
+                    return (f"messages.{n}.content.{m}: unexpected `tool_use_id` found in `tool_result` blocks: "
+                            f"{block.get('tool_use_id')}. Each `tool_result` block must have a corresponding `tool_use` block in the previous message.")
+    final = messages[-1]
+    if final.get("role") == "assistant":
+        blocks = _text_blocks(final.get("content"))
+        if blocks and blocks[-1].get("type") == "text" and blocks[-1].get("text", "") != blocks[-1].get("text", "").rstrip():
+            return f"messages.{last}: final assistant content cannot end with trailing whitespace"
+    return None
+
+
+def _last_user_text(messages: list[dict]) -> str:
+    for msg in reversed(messages):
+        if msg.get("role") == "user":
+            return " ".join(b.get("text", "") for b in _text_blocks(msg.get("content")) if b.get("type") == "text")
+    return ""
+
+
+def _ends_with_results(messages: list[dict]) -> bool:
+    if not messages or messages[-1].get("role") != "user":
+        return False
+    return any(b.get("type") == "tool_result" for b in _text_blocks(messages[-1].get("content")))
+
+
+def _answer(body: dict) -> list[dict]:
+    messages = body.get("messages") or []
+    if body.get("tools") and not _ends_with_results(messages) and "USE-TOOLS" in _last_user_text(messages):
+        n = next(_ids)
+        return [
+            {"type": "text", "text": "MOCK-OK"},
+            {"type": "tool_use", "id": f"toolu_01mock{n:04d}a", "name": "Bash",
+             "input": {"command": "echo one", "description": "say echo one"}},
+            {"type": "tool_use", "id": f"toolu_01mock{n:04d}b", "name": "Bash",
+             "input": {"command": "echo two", "description": "say echo two"}},
+        ]
+    return [{"type": "text", "text": "MOCK-OK"}]
+
+
+class StandinAPI:
+    """`with StandinAPI() as api:` serves on `api.base_url` and records `api.requests`."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict] = []
+        self.rejections: list[str] = []
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def __enter__(self) -> "StandinAPI":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def conversation_requests(self) -> list[dict]:
+        """Requests of the main conversation (they carry the tool definitions), in order."""
+        return [r for r in self.requests if r.get("tools")]
+
+    def _handler(self):
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:
+                pass
+
+            def _json(self, status: int, payload: dict) -> None:
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self) -> None:
+                self._json(200, {})
+
+            def do_HEAD(self) -> None:
+                self.send_response(200)
+                self.end_headers()
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                raw = self.rfile.read(length)
+                try:
+                    body = json.loads(raw or b"{}")
+                except ValueError as exc:
+                    self._json(400, {"type": "error", "error": {"type": "invalid_request_error",
+                                                                "message": f"The request body is not valid JSON: {exc}"}})
+                    return
+                if self.path.startswith("/v1/messages/count_tokens"):
+                    self._json(200, {"input_tokens": 10})
+                    return
+                if not self.path.startswith("/v1/messages"):
+                    self._json(404, {"type": "error", "error": {"type": "not_found_error", "message": "Not found"}})
+                    return
+                api.requests.append(body)
+                problem = validate_messages(body.get("messages") or [])
+                if problem:
+                    api.rejections.append(problem)
+                    self._json(400, {"type": "error", "error": {"type": "invalid_request_error", "message": problem}})
+                    return
+                blocks = _answer(body)
+                stop = "tool_use" if any(b["type"] == "tool_use" for b in blocks) else "end_turn"
+                message = {"id": f"msg_01mock{next(_ids):020d}", "type": "message", "role": "assistant",
+                           "model": body.get("model", "claude-sonnet-4-5-20250929"), "content": [],
+                           "stop_reason": None, "stop_sequence": None, "usage": {"input_tokens": 10, "output_tokens": 1}}
+                if not body.get("stream"):
+                    self._json(200, {**message, "content": blocks, "stop_reason": stop,
+                                     "usage": {"input_tokens": 10, "output_tokens": 2}})
+                    return
+                self.send_response(200)
+                self.send_header("content-type", "text/event-stream")
+                self.send_header("cache-control", "no-cache")
+                self.end_headers()
+
+                def event(name: str, data: dict) -> None:
+                    self.wfile.write(f"event: {name}\ndata: {json.dumps(data)}\n\n".encode())
+
+                event("message_start", {"type": "message_start", "message": message})
+                for i, block in enumerate(blocks):
+                    if block["type"] == "text":
+                        event("content_block_start", {"type": "content_block_start", "index": i,
+                                                      "content_block": {"type": "text", "text": ""}})
+                        event("content_block_delta", {"type": "content_block_delta", "index": i,
+                                                      "delta": {"type": "text_delta", "text": block["text"]}})
+                    else:
+                        event("content_block_start", {"type": "content_block_start", "index": i,
+                                                      "content_block": {**block, "input": {}}})
+                        event("content_block_delta", {"type": "content_block_delta", "index": i,
+                                                      "delta": {"type": "input_json_delta", "partial_json": json.dumps(block["input"])}})
+                    event("content_block_stop", {"type": "content_block_stop", "index": i})
+                event("message_delta", {"type": "message_delta", "delta": {"stop_reason": stop, "stop_sequence": None},
+                                        "usage": {"output_tokens": 2}})
+                event("message_stop", {"type": "message_stop"})
+                self.wfile.flush()
+
+        return Handler
