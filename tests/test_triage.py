@@ -123,7 +123,7 @@ def test_scan_of_a_clean_folder_exits_0(tmp_path):
     assert result.code == 0 and "1 files: 0 unreadable, 0 errors, 0 warnings, 1 clean" in result.out
 
 
-@pytest.mark.parametrize("command", ["check", "fix", "rules", "explain", "show", "stats", "scan"])
+@pytest.mark.parametrize("command", ["check", "fix", "rules", "explain", "show", "stats", "scan", "redact", "bundle"])
 def test_every_command_has_help(command):
     result = run(command, "--help")
     assert result.code == 0 and "Usage:" in result.out

@@ -540,6 +540,58 @@ def scan(
 
 
 @app.command()
+def redact(
+    path: Path = typer.Argument(..., help="The transcript to redact."),
+    output: Path = typer.Option(..., "--output", "-o", help="Where to write the redacted copy."),
+    output_format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f"),
+) -> None:
+    """Replace secrets (API keys, tokens, private keys, passwords, emails) and the home path with
+    stable placeholders, keeping structure, ids and tool pairing intact. Reports counts only."""
+    import json
+
+    from .reader import UnreadableInput, open_transcript
+    from .redact import redact_file
+    from .writer import WriteRefused
+
+    try:
+        handle, _ = open_transcript(path)
+        handle.close()
+    except UnreadableInput as exc:
+        raise fail(str(exc))
+    if output.resolve() == path.resolve():
+        raise fail("write the redacted copy to another file (-o)")
+    try:
+        report = redact_file(path, output)
+    except (WriteRefused, OSError) as exc:
+        raise fail(f"cannot write {output}: {getattr(exc, 'strerror', None) or exc}")
+    if output_format is OutputFormat.json:
+        sys.stdout.write(json.dumps({"path": str(path), "output": str(output), **report}, indent=2) + "\n")
+        return
+    found = ", ".join(f"{k} x{v}" for k, v in report["found"].items()) or "nothing to redact"
+    _console().print(f"wrote {output}: {report['lines_changed']:,} of {report['lines']:,} lines changed; {found}", markup=False)
+
+
+@app.command()
+def bundle(
+    path: Path = typer.Argument(..., help="The transcript to report on."),
+    output: Path = typer.Option(..., "--output", "-o", help="Where to write the Markdown report."),
+) -> None:
+    """A redacted Markdown triage report to attach to a bug: versions, sizes, findings with the
+    messages around each, the context timeline, and what fix would do."""
+    from .bundle import render
+    from .writer import WriteRefused, atomic_file
+
+    analysis = _analyse_or_fail(path)
+    text, found = render(analysis)
+    try:
+        with atomic_file(output) as out:
+            out.write(text.encode("utf-8"))
+    except (WriteRefused, OSError) as exc:
+        raise fail(f"cannot write {output}: {getattr(exc, 'strerror', None) or exc}")
+    _console().print(f"wrote {output} ({len(text):,} characters; {sum(found.values())} redactions)", markup=False)
+
+
+@app.command()
 def rules(
     code: Optional[str] = typer.Argument(None, help="A rule code or name: explain that rule in full."),
     output_format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f"),
