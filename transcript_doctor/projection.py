@@ -88,6 +88,20 @@ class Conversation:
                     sites.setdefault(part.block.tool_id, []).append((msg, part))
         return sites
 
+    def results_after(self, index: int) -> set[str | None]:
+        """Tool ids answered by the message right after messages[index] (empty unless it is a user message)."""
+        following = self.messages[index + 1] if index + 1 < len(self.messages) else None
+        if following is None or following.role != "user":
+            return set()
+        return {p.block.tool_id for p in following.tool_results()}
+
+    def uses_before(self, index: int) -> set[str | None]:
+        """Tool ids called by the message right before messages[index] (empty unless it is an assistant message)."""
+        previous = self.messages[index - 1] if index > 0 else None
+        if previous is None or previous.role != "assistant":
+            return set()
+        return {p.block.tool_id for p in previous.tool_uses()}
+
     def message_of(self, record: Record) -> ApiMessage | None:
         return self._message_by_uuid.get(record.uuid)
 

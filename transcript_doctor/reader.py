@@ -119,8 +119,9 @@ def _sniff(head: bytes) -> str | None:
     return None
 
 
-def iter_lines(handle: BinaryIO, size: int) -> Iterator[RawLine]:
-    """Yield every line of the first `size` bytes of `handle`, parsed where possible."""
+def iter_chunks(handle: BinaryIO, size: int) -> Iterator[tuple[int, int, bytes, bool]]:
+    """(line number, byte offset, the line with its newline, is it the last one) for every line of
+    the first `size` bytes: a file still being appended to is read as it was when it was opened."""
     offset = 0
     number = 0
     remaining = size
@@ -130,11 +131,17 @@ def iter_lines(handle: BinaryIO, size: int) -> Iterator[RawLine]:
             break
         remaining -= len(chunk)
         number += 1
-        terminated = chunk.endswith(b"\n")
-        body = chunk[:-1] if terminated else chunk
-        line = RawLine(number=number, offset=offset, length=len(chunk), terminated=terminated, raw=body)
+        yield number, offset, chunk, remaining <= 0
         offset += len(chunk)
-        _parse(line, is_last=remaining <= 0)
+
+
+def iter_lines(handle: BinaryIO, size: int) -> Iterator[RawLine]:
+    """Yield every line of the first `size` bytes of `handle`, parsed where possible."""
+    for number, offset, chunk, is_last in iter_chunks(handle, size):
+        terminated = chunk.endswith(b"\n")
+        line = RawLine(number=number, offset=offset, length=len(chunk), terminated=terminated,
+                       raw=chunk[:-1] if terminated else chunk)
+        _parse(line, is_last=is_last)
         yield line
 
 

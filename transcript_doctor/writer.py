@@ -77,14 +77,7 @@ def render_lines(plan: RepairPlan, session_rewrite: tuple[bytes, bytes] | None =
     transcript = plan.analysis.transcript
     handle, _ = reader.open_transcript(transcript.path)
     with handle:
-        remaining = transcript.size
-        number = 0
-        while remaining > 0:
-            chunk = handle.readline(remaining)
-            if not chunk:
-                break
-            remaining -= len(chunk)
-            number += 1
+        for number, _offset, chunk, _last in reader.iter_chunks(handle, transcript.size):
             body = chunk[:-1] if chunk.endswith(b"\n") else chunk
             if number in plan.removed:
                 yield number, "removed", b"", body

@@ -33,13 +33,11 @@ finding = factory(CODE, NAME, SEVERITY, FIX)
 
 
 def check(conversation, context):
-    messages = conversation.messages
     uses = conversation.tool_use_sites
-    for i, msg in enumerate(messages):
+    for i, msg in enumerate(conversation.messages):
         if msg.role != "user":
             continue
-        previous = messages[i - 1] if i > 0 else None
-        asked = {p.block.tool_id for p in previous.tool_uses()} if previous and previous.role == "assistant" else set()
+        asked = conversation.uses_before(i)
         for part in msg.tool_results():
             tool_id = part.block.tool_id
             if tool_id is None or tool_id in asked or tool_id in uses:

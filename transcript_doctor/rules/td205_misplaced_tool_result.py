@@ -32,13 +32,11 @@ finding = factory(CODE, NAME, SEVERITY, FIX)
 
 
 def check(conversation, context):
-    messages = conversation.messages
     results = conversation.tool_result_sites
-    for i, msg in enumerate(messages):
+    for i, msg in enumerate(conversation.messages):
         if msg.role != "assistant":
             continue
-        following = messages[i + 1] if i + 1 < len(messages) else None
-        answered = {p.block.tool_id for p in following.tool_results()} if following and following.role == "user" else set()
+        answered = conversation.results_after(i)
         for part in msg.tool_uses():
             tool_id = part.block.tool_id
             if tool_id is None or tool_id in answered or tool_id not in results:
