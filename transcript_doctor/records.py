@@ -83,7 +83,7 @@ def _text_of(value: Any) -> str:
 
 
 def _preview(text: str, limit: int = 60) -> str:
-    text = " ".join(text.split())
+    text = " ".join(text[: limit * 4].split())  # a 90 KB tool output is not split to show 60 characters
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -114,6 +114,38 @@ class _Compiler:
             holder[0] = self.node(node, target)
         return self.cache[key]
 
+    def discriminated(self, branches: list, base: str):
+        """`allOf: [{if: {properties: {K: {const: X}}, required: [K]}, then: T}, ...]` (one branch per
+        block type) as one dict lookup on v[K] instead of testing every branch."""
+        key = None
+        table: dict[Any, Any] = {}
+        for branch in branches:
+            if not isinstance(branch, dict) or set(branch) - {"if", "then", "description", "title", "$comment"}:
+                return None
+            cond = branch.get("if")
+            if not isinstance(cond, dict) or set(cond) - {"properties", "required"}:
+                return None
+            props = cond.get("properties") or {}
+            if len(props) != 1:
+                return None
+            (k, spec), = props.items()
+            if not isinstance(spec, dict) or set(spec) != {"const"} or cond.get("required", [k]) != [k]:
+                return None
+            if key not in (None, k) or not isinstance(spec["const"], str) or spec["const"] in table:
+                return None
+            key = k
+            table[spec["const"]] = self.node(branch.get("then", True), base)
+        if key is None:
+            return None
+
+        def check(v, key=key, table=table):
+            if not isinstance(v, dict):
+                return True
+            branch = table.get(v.get(key)) if isinstance(v.get(key), str) else None
+            return branch is None or branch(v)
+
+        return check
+
     def node(self, node: Any, base: str):
         if node is True or node == {}:
             return _always
@@ -127,13 +159,37 @@ class _Compiler:
                 names = val if isinstance(val, list) else [val]
                 if any(n not in _TYPES for n in names):
                     return _never
-                tests = [_TYPES[n] for n in names]
-                checks.append(lambda v, tests=tests: any(t(v) for t in tests))
+                simple = {"object": dict, "array": list, "string": str, "null": type(None), "boolean": bool}
+                if all(n in simple for n in names):
+                    # one isinstance: exact, as int (and so bool's base) is never in the tuple
+                    pytypes = tuple(simple[n] for n in names)
+                    checks.append(lambda v, pytypes=pytypes: isinstance(v, pytypes))
+                else:
+                    tests = [_TYPES[n] for n in names]
+                    checks.append(lambda v, tests=tests: any(t(v) for t in tests))
             elif key == "properties":
-                props = {k: self.node(sub, base) for k, sub in val.items()}
-                checks.append(lambda v, props=props: not isinstance(v, dict) or all(k not in v or c(v[k]) for k, c in props.items()))
+                props = tuple((k, self.node(sub, base)) for k, sub in val.items())
+
+                def check_properties(v, props=props):
+                    if type(v) is not dict:
+                        return not isinstance(v, dict) or all(k not in v or c(v[k]) for k, c in props)
+                    for k, c in props:
+                        if k in v and not c(v[k]):
+                            return False
+                    return True
+
+                checks.append(check_properties)
             elif key == "required":
-                checks.append(lambda v, req=tuple(val): not isinstance(v, dict) or all(k in v for k in req))
+
+                def check_required(v, req=tuple(val)):
+                    if not isinstance(v, dict):
+                        return True
+                    for k in req:
+                        if k not in v:
+                            return False
+                    return True
+
+                checks.append(check_required)
             elif key == "const":
                 checks.append(lambda v, c=val: _same_json(v, c))
             elif key == "enum":
@@ -144,6 +200,10 @@ class _Compiler:
                 item = self.node(val, base)
                 checks.append(lambda v, item=item: not isinstance(v, list) or all(item(x) for x in v))
             elif key == "allOf":
+                dispatch = self.discriminated(val, base)
+                if dispatch is not None:
+                    checks.append(dispatch)
+                    continue
                 subs = [self.node(x, base) for x in val]
                 checks.append(lambda v, subs=subs: all(c(v) for c in subs))
             elif key == "anyOf":
@@ -167,7 +227,15 @@ class _Compiler:
             return _always
         if len(checks) == 1:
             return checks[0]
-        return lambda v: all(c(v) for c in checks)
+        checks_t = tuple(checks)
+
+        def check_all(v, checks=checks_t):
+            for c in checks:
+                if not c(v):
+                    return False
+            return True
+
+        return check_all
 
 
 @functools.cache
