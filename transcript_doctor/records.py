@@ -7,6 +7,7 @@ dropped once summarised: a gigabyte transcript must not live in memory as Python
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -164,21 +165,27 @@ def _str(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _shared(value: Any) -> str | None:
+    """Strings repeated on many records (session ids, versions, models, uuids a child names as its
+    parent) are kept once: a gigabyte transcript holds a million records."""
+    return sys.intern(value) if isinstance(value, str) and len(value) < 200 else None
+
+
 def summarise(value: dict[str, Any], line: int, offset: int, length: int) -> Record:
     """Summarise one parsed record. Never raises: odd shapes give empty summaries."""
-    rec = Record(line=line, offset=offset, length=length, type=_str(value.get("type")))
-    rec.uuid = _str(value.get("uuid"))
+    rec = Record(line=line, offset=offset, length=length, type=_shared(value.get("type")))
+    rec.uuid = _shared(value.get("uuid"))
     rec.has_parent_field = "parentUuid" in value
-    rec.parent = _str(value.get("parentUuid"))
-    rec.logical_parent = _str(value.get("logicalParentUuid"))
-    rec.session_id = _str(value.get("sessionId"))
+    rec.parent = _shared(value.get("parentUuid"))
+    rec.logical_parent = _shared(value.get("logicalParentUuid"))
+    rec.session_id = _shared(value.get("sessionId"))
     rec.timestamp = _str(value.get("timestamp"))
     rec.sidechain = value.get("isSidechain") is True
-    rec.subtype = _str(value.get("subtype"))
+    rec.subtype = _shared(value.get("subtype"))
     rec.is_meta = value.get("isMeta") is True
     rec.is_compact_summary = value.get("isCompactSummary") is True
     rec.is_api_error = value.get("isApiErrorMessage") is True
-    rec.version = _str(value.get("version"))
+    rec.version = _shared(value.get("version"))
     rec.agent_id = _str(value.get("agentId"))
     rec.leaf_uuid = _str(value.get("leafUuid"))
     tool_use_result = value.get("toolUseResult")
@@ -188,9 +195,9 @@ def summarise(value: dict[str, Any], line: int, offset: int, length: int) -> Rec
         rec.error_text = _api_error_text(value)
     message = value.get("message")
     if isinstance(message, dict):
-        rec.role = _str(message.get("role"))
-        rec.message_id = _str(message.get("id"))
-        rec.model = _str(message.get("model"))
+        rec.role = _shared(message.get("role"))
+        rec.message_id = _shared(message.get("id"))
+        rec.model = _shared(message.get("model"))
         usage = message.get("usage")
         if isinstance(usage, dict):
             rec.usage_context = sum(
