@@ -573,8 +573,13 @@ class Session:
         if self.is21:
             hook = self.uuid()
             self.hooks("SessionStart", "startup", hook, self.rng.randint(1, 3))
-        while self.bytes < size:
+        turns, mean_turn = 0, 40_000.0
+        # stop at the turn boundary nearest to `size`: after a turn when half an average turn would overshoot
+        while turns == 0 or self.bytes + mean_turn / 2 < size:
+            before = self.bytes
             self.turn()
+            turns += 1
+            mean_turn += (self.bytes - before - mean_turn) / min(turns, 50)
         return self.bytes
 
 
@@ -618,7 +623,9 @@ def write_folder(folder: Path, sessions: int, seed: int = 1, median: int = 100 *
     for i in range(sessions):
         project = folder / f"-home-dev-project{i % 25}"
         project.mkdir(parents=True, exist_ok=True)
-        size = int(min(4 * 1024 * 1024, max(3_000, rng.lognormvariate(math.log(median), 1.0))))
+        # a session ends at a turn boundary (turns weigh tens of KB), so sizes overshoot their draw:
+        # drawing around half the median gives files whose median is near `median` (measured)
+        size = int(min(4 * 1024 * 1024, max(3_000, rng.lognormvariate(math.log(median * 0.5), 1.0))))
         style = "2.0" if rng.random() < 0.35 else "2.1"
         name = _uuid_from(rng)
         info = write_session(project / f"{name}.jsonl", size, seed * 100_003 + i, style=style, material=material,

@@ -171,12 +171,25 @@ def break_misplaced(records):
     return dump(records), ids[1:]
 
 
-def test_client_sends_what_transcript_doctor_projects(cli, recorded, tmp_path):
+@pytest.fixture(scope="module")
+def clean_request(cli, recorded, tmp_path_factory):
+    """The messages the client sent when resuming the clean session (the new prompt left out)."""
     data, session_id = recorded
-    run, api, expected, _ = resume_copy(cli, tmp_path, data, session_id, "plain turn five")
+    run, api, expected, _ = resume_copy(cli, tmp_path_factory.mktemp("clean"), data, session_id, "plain turn five")
     assert run.returncode == 0 and not api.rejections
-    assert sent(api) == expected
+    return api.conversation_requests()[-1]["messages"][:-1], expected, sent(api)
+
+
+def test_client_sends_what_transcript_doctor_projects(clean_request, recorded, tmp_path):
+    messages, expected, actually_sent = clean_request
+    assert actually_sent == expected
     assert len(expected) == 12  # tool turns: prompt, call, results, answer (4 each); plain turns: 2 each
+    assert check_codes(recorded[0], tmp_path) == []  # a clean real session: no finding at all
+
+
+def index_of_call(messages, tool_id) -> int:
+    return next(n for n, m in enumerate(messages) if isinstance(m["content"], list)
+                and any(b.get("id") == tool_id for b in m["content"]))
 
 
 def test_check_names_the_index_the_api_names(cli, recorded, tmp_path):
@@ -202,10 +215,21 @@ BREAKERS = {
 }
 
 
+EXPECTED_CODE = {"interrupted-tool-call": "TD201", "parallel-calls-half-answered": "TD201", "result-written-late": "TD205"}
+
+
 @pytest.mark.parametrize("how", sorted(BREAKERS))
-def test_broken_session_fails_then_fix_makes_it_resume(cli, recorded, tmp_path, how):
+def test_broken_session_fails_then_fix_makes_it_resume(cli, recorded, clean_request, tmp_path, how):
     data, session_id = recorded
     broken, lost_ids = BREAKERS[how](lines_of(data))
+    # check names exactly the faults injected, at the index the call has in what the client sends
+    clean_messages = clean_request[0]
+    probe = tmp_path / "probe.jsonl"
+    probe.write_bytes(broken)
+    report = json.loads(subprocess.run([sys.executable, "-m", "transcript_doctor", "check", str(probe), "--format", "json"],
+                                       capture_output=True, text=True).stdout)["files"][0]
+    assert [(f["code"], f["message_index"], f["tool_use_id"]) for f in report["findings"]] == [
+        (EXPECTED_CODE[how], index_of_call(clean_messages, tool_id), tool_id) for tool_id in lost_ids]
 
     run, api, expected, path = resume_copy(cli, tmp_path / "before", broken, session_id, "after the crash")
     if api.rejections:
