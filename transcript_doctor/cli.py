@@ -247,7 +247,7 @@ def fix(
     else:
         name = str(path)
         for c in repair.changes:
-            where = f"{name}:{c.line}" if c.line else name
+            where = f"{name}:{c.line}" if c.line else f"{name} (a record an earlier repair pass inserted)"
             console.print(f"{where}  {c.code}  {c.description}", markup=False)
         for s in repair.skipped:
             console.print(f"{name}:{s.finding.line}  {s.finding.code}  {s.reason}", markup=False, style="dim")
