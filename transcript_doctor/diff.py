@@ -58,7 +58,7 @@ def render_diff(source: Path, staged: Path | None, line_sources: list[int | None
         repaired = handle.read().split(b"\n")[:-1]
     kept = {src for src in line_sources if src is not None}
     last_source = 0
-    for out_line, (src, data) in enumerate(zip(line_sources, repaired), 1):
+    for src, data in zip(line_sources, repaired):
         if src is not None:
             for gone in range(last_source + 1, src):
                 if gone not in kept:

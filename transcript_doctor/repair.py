@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 
 from .analysis import Analysis
-from .findings import NO_FIX, SAFE, UNSAFE, Finding
+from .findings import NO_FIX, UNSAFE, Finding
 from .records import Record
 from .rules import Rule, catalog
 

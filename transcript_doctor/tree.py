@@ -103,9 +103,8 @@ def _walk_up(tree: ConversationTree, start: Record, stop_at: set[str] | None = N
             return chain[::-1], "missing-parent", node
         if parent.uuid in seen:
             loop = chain[chain.index(parent):]  # the records that close the loop, not the way in
-            tree_cycles = getattr(tree, "cycles", None)
-            if tree_cycles is not None and not any({r.uuid for r in c} == {r.uuid for r in loop} for c in tree_cycles):
-                tree_cycles.append(loop)
+            if not any({r.uuid for r in c} == {r.uuid for r in loop} for c in tree.cycles):
+                tree.cycles.append(loop)
             return chain[::-1], "cycle", node
         seen.add(parent.uuid)
         chain.append(parent)

@@ -9,7 +9,6 @@ moment leaves the input and any earlier output intact.
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
