@@ -154,6 +154,15 @@ def break_interrupted(records):
     return dump(records), ids
 
 
+def break_results_lost(records):
+    """The results of turn two's calls are lost, but the response after them was written."""
+    calls, ids, results, answer, nxt = second_turn(records)
+    records[answer]["parentUuid"] = records[calls[-1]]["uuid"]
+    for i in sorted(results, reverse=True):
+        del records[i]
+    return dump(records), ids
+
+
 def break_half_answered(records):
     calls, ids, results, answer, nxt = second_turn(records)
     records[answer]["parentUuid"] = records[results[0]]["uuid"]
@@ -210,12 +219,13 @@ def test_check_names_the_index_the_api_names(cli, recorded, tmp_path):
 
 BREAKERS = {
     "interrupted-tool-call": break_interrupted,
+    "results-lost-answer-kept": break_results_lost,
     "parallel-calls-half-answered": break_half_answered,
     "result-written-late": break_misplaced,
 }
 
 
-EXPECTED_CODE = {"interrupted-tool-call": "TD201", "parallel-calls-half-answered": "TD201", "result-written-late": "TD205"}
+EXPECTED_CODE = {"interrupted-tool-call": "TD201", "results-lost-answer-kept": "TD201", "parallel-calls-half-answered": "TD201", "result-written-late": "TD205"}
 
 
 @pytest.mark.parametrize("how", sorted(BREAKERS))

@@ -4,8 +4,8 @@ The rules of the projection, as observed and read from Claude Code's source (see
 transcript doc): walk the chain root to leaf; keep user and assistant records (and `local_command`
 system records, which are sent as user text); drop progress, attachment and other system records;
 splice back the tool results and same-response assistant records that 2.1.x keeps off the chain;
-merge consecutive records of the same role into one message, with a user message's tool_result
-blocks moved first. Each resulting `ApiMessage` knows its index (the N of `messages.N`) and, for
+merge consecutive user records into one message, with its tool_result blocks moved first, and
+assistant records of one response (one message.id) into one message. Each resulting `ApiMessage` knows its index (the N of `messages.N`) and, for
 every content block, the record and line it came from and its index M in `content.M`.
 """
 
@@ -227,7 +227,9 @@ def project(tree: ConversationTree, chain: Chain, kind: str, foreign: frozenset[
     messages: list[ApiMessage] = []
     for rec in records:
         role = "assistant" if rec.type == "assistant" else "user"
-        if messages and messages[-1].role == role:
+        # User records merge into the user message before them; assistant records only with the
+        # records of their own response (same message.id): two responses in a row are two messages.
+        if messages and messages[-1].role == role and (role == "user" or messages[-1].records[-1].message_id == rec.message_id):
             msg = messages[-1]
         else:
             msg = ApiMessage(index=len(messages), role=role)
