@@ -7,6 +7,7 @@ that holds the findings (6) next to everything the report and the repair need.
 
 from __future__ import annotations
 
+import gc
 import os
 from dataclasses import dataclass, field
 from typing import Callable
@@ -73,6 +74,16 @@ class Analysis:
     def tree(self) -> ConversationTree:
         return self.context.tree
 
+    def release(self) -> None:
+        """Let go of the records, tree and conversations, keeping the findings and the file's
+        identity: `fix` calls it once the first pass is planned and written, so the analysis of
+        the next pass never shares the memory with this one."""
+        transcript = self.context.transcript
+        transcript.records = []
+        self.context.tree = ConversationTree(transcript=transcript, expected_session=self.context.tree.expected_session)
+        self.context.conversations = []
+        self.context.__dict__.pop("_where_cache", None)
+
     def count(self, severity: str) -> int:
         return sum(1 for f in self.findings if f.severity == severity)
 
@@ -96,8 +107,16 @@ def analyse(
 ) -> Analysis:
     rules = catalog() if rules is None else rules
     validate = any(r.code == "TD005" for r in rules)
-    transcript = load(path, validate=validate, progress=progress)
-    return analyse_transcript(transcript, rules)
+    # Loading makes a few objects per line and frees nearly all of them by reference counting;
+    # the cycle collector would rescan every record kept so far, again and again, for nothing.
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        transcript = load(path, validate=validate, progress=progress)
+        return analyse_transcript(transcript, rules)
+    finally:
+        if paused:
+            gc.enable()
 
 
 def analyse_transcript(transcript: Transcript, rules: tuple[Rule, ...]) -> Analysis:

@@ -203,7 +203,8 @@ def fix(
 
     workdir_parent = Path(tempfile.gettempdir()) if diff else (target.parent if str(target.parent) else Path("."))
     try:
-        repair = stage(analysis, rules, unsafe_fixes, workdir_parent)
+        cwd = _session_cwd(analysis) if new_session else None
+        repair = stage(analysis, rules, unsafe_fixes, workdir_parent, release=True)
     except WriteRefused as exc:
         raise fail(str(exc))
     except OSError as exc:
@@ -265,7 +266,6 @@ def fix(
             for f in left:
                 console.print(f"  {f.code} line {f.line}: {f.message}", markup=False)
         if new_id:
-            cwd = _session_cwd(analysis)
             hint = f"cd {cwd} && " if cwd else ""
             console.print(f"resume it with: {hint}claude --resume {new_id}", markup=False)
     raise typer.Exit(EXIT_FINDINGS if left else EXIT_OK)

@@ -60,8 +60,12 @@ class Repair:
             self.workdir = None
 
 
-def stage(analysis: Analysis, rules: tuple[Rule, ...] | None, unsafe: bool, workdir_parent: Path) -> Repair:
-    """Run every pass into a private folder next to the target; nothing visible changes yet."""
+def stage(analysis: Analysis, rules: tuple[Rule, ...] | None, unsafe: bool, workdir_parent: Path,
+          *, release: bool = False) -> Repair:
+    """Run every pass into a private folder next to the target; nothing visible changes yet.
+
+    With `release`, `analysis` lets go of its records once its pass is written (its findings
+    stay): a gigabyte transcript is then never held twice."""
     source = analysis.transcript.path
     repair = Repair(source=source, first=analysis)
     current = analysis
@@ -71,14 +75,14 @@ def stage(analysis: Analysis, rules: tuple[Rule, ...] | None, unsafe: bool, work
     except OSError as exc:
         raise WriteRefused(f"cannot write in {workdir_parent}: {exc.strerror or exc}") from None
     try:
-        _run_passes(repair, current, rules, unsafe, line_map)
+        _run_passes(repair, current, rules, unsafe, line_map, release)
     except BaseException:
         repair.cleanup()
         raise
     return repair
 
 
-def _run_passes(repair: Repair, current: Analysis, rules, unsafe: bool, line_map) -> None:
+def _run_passes(repair: Repair, current: Analysis, rules, unsafe: bool, line_map, release: bool) -> None:
     seen: set[tuple] = set()
     for n in range(1, MAX_PASSES + 1):
         plan = plan_repairs(current, unsafe=unsafe)
@@ -99,6 +103,9 @@ def _run_passes(repair: Repair, current: Analysis, rules, unsafe: bool, line_map
         repair.pass_rejects.append(result.rejects)
         repair.passes = n
         repair.staged = result.output
+        if release or current is not repair.first:
+            current.release()
+        plan = current = None  # before the next analysis, not after it
         current = analyse(result.output, rules)
     else:
         repair.skipped = plan_repairs(current, unsafe=unsafe).skipped

@@ -194,12 +194,20 @@ def _is_sent(rec: Record) -> bool:
 
 def filters_like_2_1(rec: Record) -> bool:
     """Records written by Claude Code 2.1 or later are resumed by a client that filters them."""
-    version = rec.version or ""
-    head = version.split(".")
-    try:
-        return (int(head[0]), int(head[1])) >= (2, 1)
-    except (ValueError, IndexError):
-        return False
+    version = rec.version
+    known = _FILTERS_BY_VERSION.get(version)
+    if known is None:
+        head = (version or "").split(".")
+        try:
+            known = (int(head[0]), int(head[1])) >= (2, 1)
+        except (ValueError, IndexError):
+            known = False
+        if len(_FILTERS_BY_VERSION) < 10_000:
+            _FILTERS_BY_VERSION[version] = known
+    return known
+
+
+_FILTERS_BY_VERSION: dict[str | None, bool] = {}
 
 
 def _drop_orphaned_thinking(tree: ConversationTree, records: list[Record]) -> list[Record]:

@@ -47,7 +47,7 @@ class RawLine:
     offset: int
     length: int  # bytes, including the newline when there is one
     terminated: bool
-    raw: bytes  # the line without its newline; only alive while the line is processed
+    raw: bytes  # the line (without its newline unless it parsed); only alive while it is processed
     value: Any = None
     parsed: bool = False
     defects: tuple[LineDefect, ...] = ()
@@ -137,7 +137,18 @@ def iter_chunks(handle: BinaryIO, size: int) -> Iterator[tuple[int, int, bytes, 
 
 def iter_lines(handle: BinaryIO, size: int) -> Iterator[RawLine]:
     """Yield every line of the first `size` bytes of `handle`, parsed where possible."""
+    loads = orjson.loads
     for number, offset, chunk, is_last in iter_chunks(handle, size):
+        # The common case first: a complete line holding one JSON object (orjson reads past the
+        # newline as whitespace). Everything else takes the full classification in `_parse`.
+        if number > 1 and not is_last:
+            try:
+                value = loads(chunk)
+            except (orjson.JSONDecodeError, RecursionError):
+                value = None
+            if type(value) is dict and chunk[-1:] == b"\n":
+                yield RawLine(number, offset, len(chunk), True, chunk, value, True)
+                continue
         terminated = chunk.endswith(b"\n")
         line = RawLine(number=number, offset=offset, length=len(chunk), terminated=terminated,
                        raw=chunk[:-1] if terminated else chunk)

@@ -29,7 +29,14 @@ class Block:
     signed: bool = True  # thinking block carries a non-empty signature
     size: int = 0  # characters of text/result/thinking, or base64 characters of an image
     is_error: bool = False
-    preview: str = ""
+    head: str = ""  # the first characters of the text, as written; `preview` tidies them
+
+    @property
+    def preview(self) -> str:
+        shown = _preview(self.head)
+        if len(self.head) < self.size and shown and not shown.endswith("…"):
+            shown += "…"
+        return shown
 
 
 @dataclass(slots=True)
@@ -83,13 +90,17 @@ def _text_of(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _preview(text: str, limit: int = 60) -> str:
+PREVIEW = 60
+_HEAD = PREVIEW + 20  # kept per text block; a little more than shown, as whitespace runs collapse
+
+
+def _preview(text: str, limit: int = PREVIEW) -> str:
     text = " ".join(text[: limit * 4].split())  # a 90 KB tool output is not split to show 60 characters
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _result_size(content: Any) -> tuple[int, str]:
-    if isinstance(content, str):
+    if type(content) is str:
         return len(content), content
     if isinstance(content, list):
         size = 0
@@ -109,56 +120,38 @@ def _result_size(content: Any) -> tuple[int, str]:
 
 
 def summarise_block(block: Any, index: int | None) -> Block:
-    if not isinstance(block, dict):
-        return Block(kind="?", index=index)
+    # Runs for every content block of a file: no copies of long texts (`isspace` stops at the
+    # first visible character; only the head is kept, tidied when shown).
+    if type(block) is not dict:
+        return Block("?", index)
     kind = block.get("type")
-    kind = kind if isinstance(kind, str) else "?"
     if kind == "text":
         text = block.get("text")
-        text = text if isinstance(text, str) else ""
-        return Block(
-            kind=kind,
-            index=index,
-            empty=not text.strip(),
-            trailing_ws=text != text.rstrip(),
-            size=len(text),
-            preview=_preview(text),
-        )
+        if type(text) is not str:
+            text = ""
+        return Block(kind, index, empty=not text or text.isspace(), trailing_ws=text[-1:].isspace(),
+                     size=len(text), head=text[:_HEAD])
     if kind == "tool_use":
         tool_id = block.get("id")
         name = block.get("name")
-        return Block(
-            kind=kind,
-            index=index,
-            tool_id=tool_id if isinstance(tool_id, str) else None,
-            name=name if isinstance(name, str) else None,
-        )
+        return Block(kind, index, tool_id if type(tool_id) is str else None, name if type(name) is str else None)
     if kind == "tool_result":
         tool_id = block.get("tool_use_id")
         size, first = _result_size(block.get("content"))
-        return Block(
-            kind=kind,
-            index=index,
-            tool_id=tool_id if isinstance(tool_id, str) else None,
-            size=size,
-            is_error=block.get("is_error") is True,
-            preview=_preview(first),
-        )
+        return Block(kind, index, tool_id if type(tool_id) is str else None, size=size,
+                     is_error=block.get("is_error") is True, head=first[:_HEAD])
     if kind == "thinking":
         signature = block.get("signature")
-        thinking = _text_of(block.get("thinking"))
-        return Block(
-            kind=kind,
-            index=index,
-            signed=isinstance(signature, str) and bool(signature),
-            size=len(thinking),
-            preview=_preview(thinking),
-        )
+        thinking = block.get("thinking")
+        if type(thinking) is not str:
+            thinking = ""
+        return Block(kind, index, signed=type(signature) is str and bool(signature), size=len(thinking),
+                     head=thinking[:_HEAD])
     if kind == "image":
         source = block.get("source")
         data = source.get("data") if isinstance(source, dict) else None
-        return Block(kind=kind, index=index, size=len(data) if isinstance(data, str) else 0)
-    return Block(kind=kind, index=index)
+        return Block(kind, index, size=len(data) if isinstance(data, str) else 0)
+    return Block(kind if isinstance(kind, str) else "?", index)
 
 
 def _str(value: Any) -> str | None:
@@ -171,35 +164,76 @@ def _shared(value: Any) -> str | None:
     return sys.intern(value) if isinstance(value, str) and len(value) < 200 else None
 
 
+_intern = sys.intern
+_MISSING = object()
+
+
 def summarise(value: dict[str, Any], line: int, offset: int, length: int) -> Record:
-    """Summarise one parsed record. Never raises: odd shapes give empty summaries."""
-    rec = Record(line=line, offset=offset, length=length, type=_shared(value.get("type")))
-    rec.uuid = _shared(value.get("uuid"))
-    rec.has_parent_field = "parentUuid" in value
-    rec.parent = _shared(value.get("parentUuid"))
-    rec.logical_parent = _shared(value.get("logicalParentUuid"))
-    rec.session_id = _shared(value.get("sessionId"))
-    rec.timestamp = _str(value.get("timestamp"))
-    rec.sidechain = value.get("isSidechain") is True
-    rec.subtype = _shared(value.get("subtype"))
-    rec.is_meta = value.get("isMeta") is True
-    rec.is_compact_summary = value.get("isCompactSummary") is True
-    rec.is_api_error = value.get("isApiErrorMessage") is True
-    rec.version = _shared(value.get("version"))
-    rec.agent_id = _str(value.get("agentId"))
-    rec.leaf_uuid = _str(value.get("leafUuid"))
-    tool_use_result = value.get("toolUseResult")
-    if isinstance(tool_use_result, dict):
-        rec.tool_result_agent = _str(tool_use_result.get("agentId"))
-    if rec.subtype == "api_error" or rec.is_api_error:
+    """Summarise one parsed record. Never raises: odd shapes give empty summaries.
+
+    Runs once per line of every file, so it is written for speed: fields most records lack are
+    only set when present, and `_shared` is inlined."""
+    get = value.get
+    x = get("type")
+    rec = Record(line, offset, length, _intern(x) if type(x) is str and len(x) < 200 else None)
+    x = get("uuid")
+    if x is not None:
+        rec.uuid = _intern(x) if type(x) is str and len(x) < 200 else None
+    x = get("parentUuid", _MISSING)
+    if x is not _MISSING:
+        rec.has_parent_field = True
+        if x is not None:
+            rec.parent = _intern(x) if type(x) is str and len(x) < 200 else None
+    x = get("sessionId")
+    if x is not None:
+        rec.session_id = _intern(x) if type(x) is str and len(x) < 200 else None
+    x = get("timestamp")
+    if type(x) is str:
+        rec.timestamp = x
+    if get("isSidechain") is True:
+        rec.sidechain = True
+    x = get("version")
+    if x is not None:
+        rec.version = _intern(x) if type(x) is str and len(x) < 200 else None
+    x = get("logicalParentUuid")
+    if x is not None:
+        rec.logical_parent = _shared(x)
+    x = get("subtype")
+    if x is not None:
+        rec.subtype = _shared(x)
+    if get("isMeta") is True:
+        rec.is_meta = True
+    if get("isCompactSummary") is True:
+        rec.is_compact_summary = True
+    if get("isApiErrorMessage") is True:
+        rec.is_api_error = True
+    x = get("agentId")
+    if type(x) is str:
+        rec.agent_id = x
+    x = get("leafUuid")
+    if type(x) is str:
+        rec.leaf_uuid = x
+    x = get("toolUseResult")
+    if type(x) is dict:
+        x = x.get("agentId")
+        if type(x) is str:
+            rec.tool_result_agent = x
+    if rec.is_api_error or rec.subtype == "api_error":
         rec.error_text = _api_error_text(value)
-    message = value.get("message")
-    if isinstance(message, dict):
-        rec.role = _shared(message.get("role"))
-        rec.message_id = _shared(message.get("id"))
-        rec.model = _shared(message.get("model"))
-        usage = message.get("usage")
-        if isinstance(usage, dict):
+    message = get("message")
+    if type(message) is dict:
+        mget = message.get
+        x = mget("role")
+        if x is not None:
+            rec.role = _intern(x) if type(x) is str and len(x) < 200 else None
+        x = mget("id")
+        if x is not None:
+            rec.message_id = _intern(x) if type(x) is str and len(x) < 200 else None
+        x = mget("model")
+        if x is not None:
+            rec.model = _intern(x) if type(x) is str and len(x) < 200 else None
+        usage = mget("usage")
+        if type(usage) is dict:
             rec.usage_context = sum(
                 n
                 for n in (
@@ -211,14 +245,14 @@ def summarise(value: dict[str, Any], line: int, offset: int, length: int) -> Rec
             )
             out = usage.get("output_tokens")
             rec.output_tokens = out if isinstance(out, int) else 0
-        content = message.get("content")
-        if isinstance(content, str):
+        content = mget("content")
+        if type(content) is list:
+            rec.blocks = tuple([summarise_block(b, i) for i, b in enumerate(content)])
+        elif isinstance(content, str):
             rec.content_is_string = True
             rec.blocks = (summarise_block({"type": "text", "text": content}, None),)
-        elif isinstance(content, list):
-            rec.blocks = tuple(summarise_block(b, i) for i, b in enumerate(content))
-    elif rec.sends_as_user_text:
-        content = value.get("content")
+    elif rec.type == "system" and rec.subtype == "local_command":
+        content = get("content")
         rec.role = "user"
         rec.content_is_string = True
         rec.blocks = (summarise_block({"type": "text", "text": content if isinstance(content, str) else ""}, None),)

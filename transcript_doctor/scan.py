@@ -57,6 +57,12 @@ def summarise(path: Path) -> dict[str, Any]:
     }
 
 
+def _in_worker() -> None:
+    from . import transcript
+
+    transcript.side_validation_allowed = False  # every core already runs a worker
+
+
 def scan(paths: Iterable[Path], workers: int | None = None, progress: Callable[[], None] | None = None) -> list[dict[str, Any]]:
     paths = list(paths)
     workers = workers or os.cpu_count() or 1
@@ -67,7 +73,7 @@ def scan(paths: Iterable[Path], workers: int | None = None, progress: Callable[[
             if progress:
                 progress()
     else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with ProcessPoolExecutor(max_workers=workers, initializer=_in_worker) as pool:
             for item in pool.map(summarise, paths, chunksize=max(1, min(16, len(paths) // (workers * 8) or 1))):
                 results.append(item)
                 if progress:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import json
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -62,28 +62,18 @@ def record_validator(record_type: Any):
 
 # ---- the fast path ------------------------------------------------------------------------
 # jsonschema validates about 1,400 records a second here; a gigabyte transcript holds a million.
-# The record schemas use a small subset of JSON Schema, compiled below into plain Python
-# predicates. A record the predicate accepts is valid; a record it rejects, or a schema keyword
-# it does not know, goes to jsonschema, which stays the judge and words the error.
+# The record schemas use a small subset of JSON Schema, which is translated below into Python
+# source (one function per schema node, the checks written out inline) and compiled once. A
+# record the generated code accepts is valid; a record it rejects goes to jsonschema, which stays
+# the judge and words the error. A node with a keyword the translation does not know compiles to
+# "refuse", so jsonschema decides every record that reaches it.
 
 _ANNOTATIONS = frozenset({"title", "description", "$schema", "$id", "$defs", "$comment", "examples", "default"})
-_TYPES = {
-    "object": lambda v: isinstance(v, dict),
-    "array": lambda v: isinstance(v, list),
-    "string": lambda v: isinstance(v, str),
-    "boolean": lambda v: isinstance(v, bool),
-    "null": lambda v: v is None,
-    "integer": lambda v: (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, float) and v.is_integer()),
-    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+_SIMPLE_TYPES = {"object": "dict", "array": "list", "string": "str", "null": "NoneType", "boolean": "bool"}
+_OTHER_TYPES = {
+    "integer": "((type({v}) is int) or (type({v}) is float and {v}.is_integer()))",
+    "number": "(type({v}) is int or type({v}) is float)",
 }
-
-
-def _never(value: Any) -> bool:
-    return False
-
-
-def _always(value: Any) -> bool:
-    return True
 
 
 def _same_json(a: Any, b: Any) -> bool:
@@ -92,33 +82,79 @@ def _same_json(a: Any, b: Any) -> bool:
     return a == b
 
 
-class _Compiler:
+class _Unsupported(Exception):
+    pass
+
+
+class _CodeGen:
+    """Writes one `def f<N>(v)` per schema node; `$ref`s become calls, so recursion works."""
+
     def __init__(self) -> None:
         self.by_id = {doc.get("$id", name): doc for name, doc in _documents().items()}
-        self.cache: dict[tuple[str, str], Any] = {}
+        self.names: dict[Any, str] = {}
+        self.source: list[str] = []
+        self.constants: dict[str, Any] = {"_same_json": _same_json, "NoneType": type(None), "_MISSING": object()}
+        self.tables: list[dict[str, Any]] = []
 
-    def ref(self, base: str, ref: str):
+    def constant(self, value: Any) -> str:
+        name = f"c{len(self.constants)}"
+        self.constants[name] = value
+        return name
+
+    def ref(self, base: str, ref: str) -> str:
         from urllib.parse import urldefrag, urljoin
 
         target, pointer = urldefrag(urljoin(base, ref))
-        key = (target, pointer)
-        if key not in self.cache:
+        key = ("ref", target, pointer)
+        if key not in self.names:
             doc = self.by_id.get(target)
-            if doc is None:
-                return _never
             node: Any = doc
             for part in [p for p in pointer.split("/") if p]:
                 node = node.get(part.replace("~1", "/").replace("~0", "~")) if isinstance(node, dict) else None
-            holder: list = [_never]
-            self.cache[key] = lambda v: holder[0](v)
-            holder[0] = self.node(node, target)
-        return self.cache[key]
+            self.function(node if doc is not None else False, target, key)
+        return self.names[key]
 
-    def discriminated(self, branches: list, base: str):
-        """`allOf: [{if: {properties: {K: {const: X}}, required: [K]}, then: T}, ...]` (one branch per
-        block type) as one dict lookup on v[K] instead of testing every branch."""
+    def function(self, node: Any, base: str, key: Any = None) -> str:
+        key = key if key is not None else ("node", id(node))
+        if key in self.names:
+            return self.names[key]
+        name = f"f{len(self.names)}"
+        self.names[key] = name  # before the body: a node may refer back to itself
+        try:
+            body = self.body(node, base)
+        except _Unsupported:
+            body = ["return False"]
+        self.source.append(f"def {name}(v):\n" + "".join(f"    {line}\n" for line in body))
+        return name
+
+    def expression(self, node: Any, base: str, var: str) -> str:
+        """A boolean expression for `var` against `node`: inline when the node is one simple check."""
+        if node is True or node == {}:
+            return "True"
+        if isinstance(node, dict):
+            keys = set(node) - _ANNOTATIONS
+            if keys == {"$ref"}:
+                return f"{self.ref(base, node['$ref'])}({var})"
+            types = node.get("type")
+            types = [types] if isinstance(types, str) else types
+            if keys <= {"type", "const", "minLength"} and isinstance(types, list) and all(t in _SIMPLE_TYPES for t in types):
+                tests = [f"({' or '.join(f'type({var}) is {_SIMPLE_TYPES[t]}' for t in types)})"] if types else []
+                if isinstance(node.get("const"), str):
+                    tests.append(f"{var} == {node['const']!r}")
+                elif "const" in node:
+                    tests.append(f"_same_json({var}, {self.constant(node['const'])})")
+                if isinstance(node.get("minLength"), int):
+                    tests.append(f"(type({var}) is not str or len({var}) >= {node['minLength']})")
+                return " and ".join(tests) or "True"
+            if keys == {"const"} and isinstance(node["const"], str):
+                return f"(type({var}) is str and {var} == {node['const']!r})"
+        return f"{self.function(node, base)}({var})"
+
+    def discriminated(self, branches: list, base: str) -> list[str] | None:
+        """`allOf: [{if: {properties: {K: {const: X}}, required: [K]}, then: T}, ...]` (one branch
+        per block type) as one dict lookup on v[K] instead of testing every branch."""
         key = None
-        table: dict[Any, Any] = {}
+        table: dict[str, str] = {}
         for branch in branches:
             if not isinstance(branch, dict) or set(branch) - {"if", "then", "description", "title", "$comment"}:
                 return None
@@ -134,108 +170,95 @@ class _Compiler:
             if key not in (None, k) or not isinstance(spec["const"], str) or spec["const"] in table:
                 return None
             key = k
-            table[spec["const"]] = self.node(branch.get("then", True), base)
+            table[spec["const"]] = self.function(branch.get("then", True), base)
         if key is None:
             return None
+        lookup = self.constant(table)
+        self.tables.append(table)  # holds function names until `compile` binds them
+        return [
+            "if type(v) is dict:",
+            f"    d = v.get({key!r})",
+            f"    if type(d) is str and d in {lookup} and not {lookup}[d](v):",
+            "        return False",
+        ]
 
-        def check(v, key=key, table=table):
-            if not isinstance(v, dict):
-                return True
-            branch = table.get(v.get(key)) if isinstance(v.get(key), str) else None
-            return branch is None or branch(v)
-
-        return check
-
-    def node(self, node: Any, base: str):
+    def body(self, node: Any, base: str) -> list[str]:
         if node is True or node == {}:
-            return _always
+            return ["return True"]
         if not isinstance(node, dict):
-            return _never
-        checks = []
+            return ["return False"]
+        lines: list[str] = []
         for key, val in node.items():
             if key in _ANNOTATIONS or key in ("then", "else"):
                 continue
             if key == "type":
                 names = val if isinstance(val, list) else [val]
-                if any(n not in _TYPES for n in names):
-                    return _never
-                simple = {"object": dict, "array": list, "string": str, "null": type(None), "boolean": bool}
-                if all(n in simple for n in names):
-                    # one isinstance: exact, as int (and so bool's base) is never in the tuple
-                    pytypes = tuple(simple[n] for n in names)
-                    checks.append(lambda v, pytypes=pytypes: isinstance(v, pytypes))
-                else:
-                    tests = [_TYPES[n] for n in names]
-                    checks.append(lambda v, tests=tests: any(t(v) for t in tests))
+                tests = []
+                for n in names:
+                    if n in _SIMPLE_TYPES:
+                        tests.append(f"type(v) is {_SIMPLE_TYPES[n]}")
+                    elif n in _OTHER_TYPES:
+                        tests.append(_OTHER_TYPES[n].format(v="v"))
+                    else:
+                        raise _Unsupported(n)
+                lines += [f"if not ({' or '.join(tests)}):", "    return False"]
             elif key == "properties":
-                props = tuple((k, self.node(sub, base)) for k, sub in val.items())
-
-                def check_properties(v, props=props):
-                    if type(v) is not dict:
-                        return not isinstance(v, dict) or all(k not in v or c(v[k]) for k, c in props)
-                    for k, c in props:
-                        if k in v and not c(v[k]):
-                            return False
-                    return True
-
-                checks.append(check_properties)
+                lines.append("if type(v) is dict:")
+                for prop, sub in val.items():
+                    test = self.expression(sub, base, "x")
+                    if test == "True":
+                        continue
+                    lines += [
+                        f"    x = v.get({prop!r}, _MISSING)",
+                        f"    if x is not _MISSING and not ({test}):",
+                        "        return False",
+                    ]
+                lines.append("    pass")
             elif key == "required":
-
-                def check_required(v, req=tuple(val)):
-                    if not isinstance(v, dict):
-                        return True
-                    for k in req:
-                        if k not in v:
-                            return False
-                    return True
-
-                checks.append(check_required)
+                if val:
+                    lines += [f"if type(v) is dict and not ({' and '.join(f'{k!r} in v' for k in val)}):", "    return False"]
             elif key == "const":
-                checks.append(lambda v, c=val: _same_json(v, c))
+                lines += [f"if not _same_json(v, {self.constant(val)}):", "    return False"]
             elif key == "enum":
-                checks.append(lambda v, options=tuple(val): any(_same_json(v, o) for o in options))
+                lines += [f"if not any(_same_json(v, o) for o in {self.constant(tuple(val))}):", "    return False"]
             elif key == "minLength":
-                checks.append(lambda v, n=val: not isinstance(v, str) or len(v) >= n)
+                lines += [f"if type(v) is str and len(v) < {int(val)}:", "    return False"]
             elif key == "items" and isinstance(val, (dict, bool)):
-                item = self.node(val, base)
-                checks.append(lambda v, item=item: not isinstance(v, list) or all(item(x) for x in v))
+                test = self.expression(val, base, "x")
+                lines += ["if type(v) is list:", "    for x in v:", f"        if not ({test}):", "            return False"]
             elif key == "allOf":
                 dispatch = self.discriminated(val, base)
                 if dispatch is not None:
-                    checks.append(dispatch)
+                    lines += dispatch
                     continue
-                subs = [self.node(x, base) for x in val]
-                checks.append(lambda v, subs=subs: all(c(v) for c in subs))
+                for sub in val:
+                    lines += [f"if not ({self.expression(sub, base, 'v')}):", "    return False"]
             elif key == "anyOf":
-                subs = [self.node(x, base) for x in val]
-                checks.append(lambda v, subs=subs: any(c(v) for c in subs))
+                tests = " or ".join(self.expression(sub, base, "v") for sub in val)
+                lines += [f"if not ({tests}):", "    return False"]
             elif key == "oneOf":
-                subs = [self.node(x, base) for x in val]
-                checks.append(lambda v, subs=subs: sum(1 for c in subs if c(v)) == 1)
+                tests = ", ".join(self.expression(sub, base, "v") for sub in val)
+                lines += [f"if sum(({tests},)) != 1:", "    return False"]
             elif key == "if":
-                cond = self.node(val, base)
-                then = self.node(node.get("then", True), base)
-                other = self.node(node.get("else", True), base)
-                checks.append(lambda v, cond=cond, then=then, other=other: then(v) if cond(v) else other(v))
+                cond = self.expression(val, base, "v")
+                then = self.expression(node.get("then", True), base, "v")
+                other = self.expression(node.get("else", True), base, "v")
+                lines += [f"if not (({then}) if ({cond}) else ({other})):", "    return False"]
             elif key == "$ref":
-                checks.append(self.ref(base, val))
+                lines += [f"if not {self.ref(base, val)}(v):", "    return False"]
             elif key == "additionalProperties" and val is True:
                 continue
             else:
-                return _never  # a keyword this path does not know: let jsonschema decide
-        if not checks:
-            return _always
-        if len(checks) == 1:
-            return checks[0]
-        checks_t = tuple(checks)
+                raise _Unsupported(key)
+        return lines + ["return True"]
 
-        def check_all(v, checks=checks_t):
-            for c in checks:
-                if not c(v):
-                    return False
-            return True
-
-        return check_all
+    def compile(self, entry: str):
+        namespace = dict(self.constants)
+        exec(compile("\n".join(self.source), "<transcript-doctor schemas>", "exec"), namespace)
+        for table in self.tables:
+            for k, f in list(table.items()):
+                table[k] = namespace[f]
+        return namespace[entry]
 
 
 @functools.cache
@@ -243,7 +266,21 @@ def fast_check(name: str):
     """A predicate that returns True only for values valid against `schemas/<name>.schema.json`."""
     docs = _documents()
     doc = docs.get(name) or docs["unknown"]
-    return _Compiler().node(doc, doc.get("$id", f"{name}.schema.json"))
+    gen = _CodeGen()
+    entry = gen.function(doc, doc.get("$id", f"{name}.schema.json"))
+    return gen.compile(entry)
+
+
+def record_checker() -> Callable[[dict[str, Any]], bool]:
+    """One predicate for every record type: True when the record is valid against its schema."""
+    by_type = {name: fast_check(name) for name in record_schema_names()}
+    unknown = fast_check("unknown")
+
+    def valid(value: dict[str, Any]) -> bool:
+        check = by_type.get(value.get("type"), unknown) if type(value.get("type")) is str else unknown
+        return check(value)
+
+    return valid
 
 
 def record_errors(value: dict[str, Any]) -> Iterator[tuple[str, str, str]]:

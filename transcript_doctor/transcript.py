@@ -17,7 +17,7 @@ import orjson
 
 from . import reader
 from .reader import LineDefect, RawLine
-from .records import Record, looks_like_codex, summarise
+from .records import CODEX_TYPES, Record, looks_like_codex, summarise
 
 
 @dataclass(slots=True)
@@ -107,20 +107,43 @@ def load(path: str | os.PathLike[str], *, validate: bool = True, progress: Calla
             transcript.fingerprint = (st.st_size, st.st_mtime_ns, st.st_ino)
         except OSError:
             pass
-        record_errors = None
+        record_errors = valid = None
+        side = None
         if validate:
-            from .schemas import record_errors
+            from .schemas import record_checker, record_errors
+
+            side = _SideValidation.start(path, size, transcript.fingerprint)
+            valid = None if side else record_checker()
         codex_votes = 0
+        records = transcript.records
         try:
             for raw in reader.iter_lines(handle, size):
                 transcript.line_count = raw.number
-                _take(transcript, raw, record_errors)
-                if raw.parsed and isinstance(raw.value, dict) and looks_like_codex(raw.value):
-                    codex_votes += 1
+                value = raw.value
+                if raw.defects or type(value) is not dict:
+                    _take(transcript, raw, None if side else record_errors)
+                    codex_votes += raw.parsed and isinstance(value, dict) and looks_like_codex(value)
+                else:
+                    # the common case, inline: this loop runs once per line of every file
+                    record = summarise(value, raw.number, raw.offset, raw.length)
+                    records.append(record)
+                    if record.type in CODEX_TYPES and looks_like_codex(value):
+                        codex_votes += 1
+                    elif valid is not None and not valid(value):
+                        _note_violations(transcript, record, value, record_errors)
                 if progress is not None:
                     progress(raw.offset + raw.length)
         except OSError as exc:
+            if side:
+                side.abandon()
             raise reader.UnreadableInput(f"{path}: read failed ({exc.strerror or exc})") from None
+    if side:
+        violations = side.result()
+        if violations is None:  # the side process failed: validate here after all
+            valid = record_checker()
+            violations = list(validate_lines(path, size, valid, record_errors))
+        transcript.schema_violations.extend(violations)
+        transcript.schema_violations.sort(key=lambda v: v.line)
     if size == 0 or (not transcript.records and not transcript.defects):
         transcript.format = "empty"
     elif codex_votes and codex_votes >= len(transcript.records) // 2:
@@ -142,5 +165,88 @@ def _take(transcript: Transcript, raw: RawLine, record_errors) -> None:
     record = summarise(value, raw.number, raw.offset, raw.length)
     transcript.records.append(record)
     if record_errors is not None and not looks_like_codex(value):
-        for schema, path, message in record_errors(value):
-            transcript.schema_violations.append(SchemaViolation(raw.number, record.uuid, schema, path, message))
+        _note_violations(transcript, record, value, record_errors)
+
+
+def _note_violations(transcript: Transcript, record: Record, value: dict[str, Any], record_errors) -> None:
+    for schema, path, message in record_errors(value):
+        transcript.schema_violations.append(SchemaViolation(record.line, record.uuid, schema, path, message))
+
+
+# ---- schema validation beside the load ------------------------------------------------------
+# Checking every record against its schema is a third of a load's work and independent of the
+# rest, so on a large file a forked process does it while this one summarises: it reads the same
+# bytes again and sends back only the violations. Anything unexpected (no fork, a file changed in
+# between, a failed child) falls back to validating in this process.
+
+SIDE_VALIDATION_MIN_BYTES = 8 * 1024 * 1024
+side_validation_allowed = True  # scan's worker processes turn it off: their cores are taken
+
+
+def validate_lines(path, size: int, valid, record_errors):
+    """Yield a SchemaViolation for every record in the first `size` bytes of `path` that breaks
+    its schema; the same records `load` would check (parsed objects, Codex lines excepted)."""
+    with open(path, "rb") as handle:
+        for raw in reader.iter_lines(handle, size):
+            value = raw.value
+            if type(value) is dict and not valid(value) and not looks_like_codex(value):
+                uuid = value.get("uuid")
+                uuid = uuid if isinstance(uuid, str) and len(uuid) < 200 else None
+                for schema, where, message in record_errors(value):
+                    yield SchemaViolation(raw.number, uuid, schema, where, message)
+
+
+class _SideValidation:
+    def __init__(self, pid: int, read_end: int) -> None:
+        self.pid = pid
+        self.read_end = read_end
+
+    @classmethod
+    def start(cls, path, size: int, fingerprint: tuple[int, int, int]) -> "_SideValidation | None":
+        if not side_validation_allowed or size < SIDE_VALIDATION_MIN_BYTES or not hasattr(os, "fork"):
+            return None
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        if cores < 2:
+            return None
+        read_end, write_end = os.pipe()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(read_end)
+            os.close(write_end)
+            return None
+        if pid == 0:  # the side process: never returns
+            code = 1
+            try:
+                os.close(read_end)
+                from .schemas import record_checker, record_errors
+
+                st = os.stat(path)
+                if st.st_ino == fingerprint[2] and st.st_size >= size:  # still the file being loaded
+                    found = [(v.line, v.uuid, v.schema, v.path, v.message)
+                             for v in validate_lines(path, size, record_checker(), record_errors)]
+                    with os.fdopen(write_end, "wb") as out:
+                        out.write(orjson.dumps(found))
+                    code = 0
+            finally:
+                os._exit(code)
+        os.close(write_end)
+        return cls(pid, read_end)
+
+    def result(self) -> "list[SchemaViolation] | None":
+        with os.fdopen(self.read_end, "rb") as pipe:
+            data = pipe.read()
+        _, status = os.waitpid(self.pid, 0)
+        if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
+            return None
+        try:
+            return [SchemaViolation(*row) for row in orjson.loads(data)]
+        except (orjson.JSONDecodeError, TypeError):
+            return None
+
+    def abandon(self) -> None:
+        try:
+            os.kill(self.pid, 9)
+        except OSError:
+            pass
+        self.result()

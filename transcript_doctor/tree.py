@@ -175,14 +175,20 @@ def _expected_session(transcript: Transcript) -> str | None:
 def _choose_leaf(tree: ConversationTree) -> None:
     best_main: Record | None = None
     best_side: Record | None = None
+    key_main: tuple[str, int] = ("", 0)
+    key_side: tuple[str, int] = ("", 0)
     for rec in tree.by_uuid.values():
-        if not rec.is_message or time_key(rec.timestamp) is None:
+        if not rec.is_message:
             continue
+        stamp = time_key(rec.timestamp)
+        if stamp is None:
+            continue
+        key = (stamp, rec.line)  # by timestamp, then by line: the same order as `_later`
         if rec.sidechain:
-            if best_side is None or _later(rec, best_side):
-                best_side = rec
-        elif best_main is None or _later(rec, best_main):
-            best_main = rec
+            if best_side is None or key > key_side:
+                best_side, key_side = rec, key
+        elif best_main is None or key > key_main:
+            best_main, key_main = rec, key
     if best_main is not None:
         tree.leaf = best_main
         tree.leaf_reason = "the message with the latest timestamp"

@@ -1,0 +1,108 @@
+"""The speed-ups must not change a single answer: validation beside the load finds exactly what
+validation in-process finds, a released analysis keeps its findings, and fix with its memory
+let go of writes the same file as before."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from transcript_doctor import transcript as transcript_mod
+from transcript_doctor.analysis import analyse
+from transcript_doctor.fixer import place, stage
+from transcript_doctor.records import Block, summarise_block
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+CORPUS = Path(__file__).resolve().parent / "corpus"
+UUID = re.compile(rb"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _violations(path, side: bool, monkeypatch):
+    monkeypatch.setattr(transcript_mod, "SIDE_VALIDATION_MIN_BYTES", 0)
+    monkeypatch.setattr(transcript_mod, "side_validation_allowed", side)
+    t = transcript_mod.load(path, validate=True)
+    return [(v.line, v.uuid, v.schema, v.path, v.message) for v in t.schema_violations], len(t.records)
+
+
+def _schema_broken(tmp_path: Path) -> Path:
+    """A real session with records broken three ways, one of them on a torn last line."""
+    src = (EXAMPLES / "td005-schema-violation.jsonl").read_bytes().splitlines()
+    records = [json.loads(x) for x in src]
+    records[3]["uuid"] = 7
+    records[5]["isSidechain"] = "no"
+    out = tmp_path / "broken.jsonl"
+    body = b"\n".join(json.dumps(r).encode() for r in records) + b"\n"
+    out.write_bytes(body + b'{"type":"user","uuid":"x","timestamp":5,"message":{"role":"user","content":"hi"}}')
+    return out
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="no fork on this platform")
+def test_side_validation_finds_exactly_what_in_process_validation_finds(tmp_path, monkeypatch):
+    paths = [_schema_broken(tmp_path), *sorted(EXAMPLES.glob("*.jsonl")), *sorted(CORPUS.glob("*.jsonl"))]
+    broken = 0
+    for path in paths:
+        here = _violations(path, False, monkeypatch)
+        beside = _violations(path, True, monkeypatch)
+        assert beside == here, path.name
+        broken += bool(here[0])
+    assert broken >= 2  # the check really had violations to agree on
+    assert len(_violations(paths[0], True, monkeypatch)[0]) >= 3
+
+
+def test_side_validation_falls_back_when_the_file_was_replaced(tmp_path, monkeypatch):
+    path = _schema_broken(tmp_path)
+    expected = _violations(path, False, monkeypatch)
+    monkeypatch.setattr(transcript_mod, "SIDE_VALIDATION_MIN_BYTES", 0)
+    monkeypatch.setattr(transcript_mod, "side_validation_allowed", True)
+    real_start = transcript_mod._SideValidation.start.__func__
+
+    def start_with_wrong_inode(cls, p, size, fingerprint):
+        return real_start(cls, p, size, (fingerprint[0], fingerprint[1], -1))  # the child refuses
+
+    monkeypatch.setattr(transcript_mod._SideValidation, "start", classmethod(start_with_wrong_inode))
+    t = transcript_mod.load(path, validate=True)
+    assert [(v.line, v.uuid, v.schema, v.path, v.message) for v in t.schema_violations] == expected[0]
+
+
+def test_fix_that_lets_go_of_its_first_analysis_writes_the_same_file(tmp_path):
+    for name in ("td201-orphan-tool-use.jsonl", "td002-torn-last-line.jsonl", "td101-duplicate-uuid.jsonl"):
+        src = EXAMPLES / name
+        outputs = []
+        for release in (False, True):
+            analysis = analyse(src)
+            found = [(f.code, f.line) for f in analysis.findings]
+            repair = stage(analysis, None, False, tmp_path, release=release)
+            try:
+                out = tmp_path / f"{release}-{name}"
+                if repair.changes:
+                    place(repair, out)
+                    outputs.append(out.read_bytes())
+                else:
+                    outputs.append(b"")
+            finally:
+                repair.cleanup()
+            assert [(f.code, f.line) for f in analysis.findings] == found  # the findings stay
+            if release and repair.changes:
+                assert analysis.transcript.records == []  # and the records went
+        assert _fresh_uuids_named(outputs[0], src) == _fresh_uuids_named(outputs[1], src), name
+
+
+def _fresh_uuids_named(data: bytes, src: Path) -> bytes:
+    """Inserted records get new random uuids: name them by order of appearance to compare."""
+    known = set(UUID.findall(src.read_bytes()))
+    names: dict[bytes, bytes] = {}
+    return UUID.sub(lambda m: m.group(0) if m.group(0) in known else names.setdefault(m.group(0), b"new-%d" % len(names)), data)
+
+
+def test_block_summary_keeps_the_head_and_tells_whitespace_apart():
+    text = "  \n" + "word " * 10_000
+    block = summarise_block({"type": "text", "text": text}, 0)
+    assert block.size == len(text) and not block.empty and block.trailing_ws
+    assert block.preview.startswith("word word") and block.preview.endswith("…") and len(block.preview) <= 61
+    assert summarise_block({"type": "text", "text": " \n\t "}, 1).empty
+    assert not summarise_block({"type": "text", "text": "ok"}, 1).trailing_ws
+    assert isinstance(summarise_block("not a block", 2), Block)
