@@ -106,3 +106,49 @@ def test_block_summary_keeps_the_head_and_tells_whitespace_apart():
     assert summarise_block({"type": "text", "text": " \n\t "}, 1).empty
     assert not summarise_block({"type": "text", "text": "ok"}, 1).trailing_ws
     assert isinstance(summarise_block("not a block", 2), Block)
+
+
+def _run_with_terminal_stderr(*args, env):
+    """Run the CLI with stderr on a pseudo-terminal (as in a shell) and stdout on a pipe."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "transcript_doctor", *map(str, args)], stdout=subprocess.PIPE,
+                                stderr=slave, env={**os.environ, "TERM": "xterm-256color", "COLUMNS": "120", **env})
+        os.close(slave)
+        out = proc.stdout.read()
+        proc.wait(timeout=120)
+        err = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            err += chunk
+    finally:
+        os.close(master)
+    return proc.returncode, out.decode(), err.decode(errors="replace")
+
+
+@pytest.mark.skipif(__import__("sys").platform == "win32", reason="needs a pseudo-terminal")
+def test_progress_bar_on_a_terminal_and_silence_in_a_pipe(tmp_path):
+    from conftest import run
+
+    src = EXAMPLES / "td201-orphan-tool-use.jsonl"
+    code, out, err = _run_with_terminal_stderr("check", src, env={"TRANSCRIPT_DOCTOR_PROGRESS_MIN_BYTES": "1"})
+    assert code == 1 and "TD201" in out
+    assert "checking td201-orphan-tool-use.jsonl" in err  # the bar, on stderr only
+    assert "checking" not in out
+    code, out, err = _run_with_terminal_stderr("fix", src, "-o", tmp_path / "f.jsonl",
+                                               env={"TRANSCRIPT_DOCTOR_PROGRESS_MIN_BYTES": "1"})
+    assert code == 0 and "checking repair pass 1" in err
+    # a small file on a terminal, and any file when stderr is piped: nothing on stderr
+    assert "checking" not in _run_with_terminal_stderr("check", src, env={})[2]
+    piped = run("check", src, env={"TRANSCRIPT_DOCTOR_PROGRESS_MIN_BYTES": "1"})
+    assert piped.err == "" and "TD201" in piped.out

@@ -40,6 +40,66 @@ def _console(stderr: bool = False):
     return Console(stderr=stderr, highlight=False, soft_wrap=True)
 
 
+# Reading less than this takes under a second or two: no bar. (An environment variable moves
+# it, so the tests can watch the bar on a small file.)
+PROGRESS_MIN_BYTES = int(os.environ.get("TRANSCRIPT_DOCTOR_PROGRESS_MIN_BYTES", 32 * 1024 * 1024))
+
+
+class ReadingProgress:
+    """A progress bar on stderr for reading large transcripts, shown only when stderr is a
+    terminal and the work is large; otherwise every method does nothing. Use as a context manager;
+    `reading(label, size)` gives the callback `analyse` calls with the bytes read so far."""
+
+    def __init__(self, total_bytes: int) -> None:
+        self.total = total_bytes
+        self.bar = None
+        self.task = None
+        self.done_before = 0
+
+    def __enter__(self) -> "ReadingProgress":
+        console = _console(stderr=True)
+        if self.total >= PROGRESS_MIN_BYTES and console.is_terminal:
+            from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
+
+            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+                                TimeRemainingColumn(), console=console, transient=True)
+            self.bar.__enter__()
+            self.task = self.bar.add_task("reading", total=self.total)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+    def reading(self, label: str, size: int):
+        """The callback for one file of `size` bytes; None when no bar is shown."""
+        if self.bar is None:
+            return None
+        bar, task = self.bar, self.task
+        if self.done_before + size > self.total:  # fix reads its own output again, pass by pass
+            self.total = self.done_before + size
+            bar.update(task, total=self.total)
+        bar.update(task, description=label)
+        base = self.done_before
+        self.done_before += size
+        step = max(1 << 20, size // 200)  # a redraw per line would cost more than the line
+        due = [step]
+
+        def advance(done: int) -> None:
+            if done >= due[0]:
+                bar.update(task, completed=base + done)
+                due[0] = done + step
+
+        return advance
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size if path.is_file() else 0
+    except OSError:
+        return 0
+
+
 def fail(message: str, code: int = EXIT_USAGE) -> "typer.Exit":
     _console(stderr=True).print(f"transcript-doctor: {message}", markup=False, highlight=False)
     return typer.Exit(code)
@@ -108,41 +168,45 @@ def check(
 
     rules = choose_rules(select, ignore)
     targets = expand_paths(paths)
-    analyses = []
     files_json = []
     unreadable = 0
     errors = 0
     console = _console()
-    for path, problem in targets:
-        if problem is None:
-            try:
-                analysis = analyse(path, rules)
-            except UnreadableInput as exc:
-                problem = str(exc)
-        if problem is not None:
-            unreadable += 1
+    warnings = files = 0
+    # One file at a time, each reported as soon as it is read and then let go: a folder of
+    # large transcripts is never in memory at once.
+    with ReadingProgress(sum(_size(p) for p, problem in targets if problem is None)) as progress:
+        for path, problem in targets:
+            if problem is None:
+                try:
+                    analysis = analyse(path, rules, progress=progress.reading(f"checking {path.name}", _size(path)))
+                except UnreadableInput as exc:
+                    problem = str(exc)
+            if problem is not None:
+                unreadable += 1
+                if output_format is OutputFormat.json:
+                    files_json.append(unreadable_json(str(path), problem))
+                else:
+                    _console(stderr=True).print(f"transcript-doctor: {problem}", markup=False)
+                continue
+            if quiet:
+                analysis.findings = [f for f in analysis.findings if f.severity != "info"]
+            errors += analysis.errors
+            warnings += analysis.warnings
+            files += 1
             if output_format is OutputFormat.json:
-                files_json.append(unreadable_json(str(path), problem))
+                files_json.append(analysis_json(analysis))
             else:
-                _console(stderr=True).print(f"transcript-doctor: {problem}", markup=False)
-            continue
-        if quiet:
-            analysis.findings = [f for f in analysis.findings if f.severity != "info"]
-        errors += analysis.errors
-        if output_format is OutputFormat.json:
-            files_json.append(analysis_json(analysis))
-        else:
-            render_text(console, [analysis])
-        analyses.append(analysis)
+                render_text(console, [analysis])
+            analysis = None
     if output_format is OutputFormat.json:
         import json
 
         sys.stdout.write(json.dumps(report_json(files_json), indent=2, ensure_ascii=False) + "\n")
-    elif len(analyses) > 1:
+    elif files > 1:
         from .report import plural
 
-        warnings = sum(a.warnings for a in analyses)
-        console.print(f"{plural(errors, 'error')}, {plural(warnings, 'warning')} in {plural(len(analyses), 'file')}", markup=False)
+        console.print(f"{plural(errors, 'error')}, {plural(warnings, 'warning')} in {plural(files, 'file')}", markup=False)
     if unreadable:
         raise typer.Exit(EXIT_USAGE)
     raise typer.Exit(EXIT_FINDINGS if errors else EXIT_OK)
@@ -166,6 +230,22 @@ def fix(
     <output>.rejects. Exit code 0 when the result has no errors, 1 when errors are left (or, with
     --diff, when there is something to change), 2 on bad usage or unreadable input.
     """
+    from .analysis import analyse
+    from .reader import UnreadableInput
+
+    if sum(bool(x) for x in (output is not None, in_place, new_session)) > 1:
+        raise fail("choose one of --output, --in-place and --new-session")
+    rules = choose_rules(select, ignore)
+    progress = ReadingProgress(_size(path))
+    with progress:
+        try:
+            analysis = analyse(path, rules, progress=progress.reading(f"checking {path.name}", _size(path)))
+        except UnreadableInput as exc:
+            raise fail(str(exc))
+        return _fix_analysed(path, analysis, rules, output, in_place, new_session, diff, unsafe_fixes, output_format, progress)
+
+
+def _fix_analysed(path, analysis, rules, output, in_place, new_session, diff, unsafe_fixes, output_format, progress):
     import json
     import tempfile
     import uuid as uuidlib
@@ -173,16 +253,8 @@ def fix(
     from .analysis import analyse
     from .diff import render_diff
     from .fixer import place, stage
-    from .reader import UnreadableInput
     from .writer import WriteRefused
 
-    if sum(bool(x) for x in (output is not None, in_place, new_session)) > 1:
-        raise fail("choose one of --output, --in-place and --new-session")
-    rules = choose_rules(select, ignore)
-    try:
-        analysis = analyse(path, rules)
-    except UnreadableInput as exc:
-        raise fail(str(exc))
     if analysis.transcript.format == "codex":
         raise fail(f"{path}: a Codex CLI rollout, not a Claude Code transcript: nothing to repair")
 
@@ -204,7 +276,7 @@ def fix(
     workdir_parent = Path(tempfile.gettempdir()) if diff else (target.parent if str(target.parent) else Path("."))
     try:
         cwd = _session_cwd(analysis) if new_session else None
-        repair = stage(analysis, rules, unsafe_fixes, workdir_parent, release=True)
+        repair = stage(analysis, rules, unsafe_fixes, workdir_parent, release=True, progress=progress.reading)
     except WriteRefused as exc:
         raise fail(str(exc))
     except OSError as exc:

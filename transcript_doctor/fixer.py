@@ -15,6 +15,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from .analysis import Analysis, analyse
 from .repair import Change, Skipped, plan_repairs
@@ -61,7 +62,7 @@ class Repair:
 
 
 def stage(analysis: Analysis, rules: tuple[Rule, ...] | None, unsafe: bool, workdir_parent: Path,
-          *, release: bool = False) -> Repair:
+          *, release: bool = False, progress: Callable[[str, int], Callable[[int], None] | None] | None = None) -> Repair:
     """Run every pass into a private folder next to the target; nothing visible changes yet.
 
     With `release`, `analysis` lets go of its records once its pass is written (its findings
@@ -75,14 +76,14 @@ def stage(analysis: Analysis, rules: tuple[Rule, ...] | None, unsafe: bool, work
     except OSError as exc:
         raise WriteRefused(f"cannot write in {workdir_parent}: {exc.strerror or exc}") from None
     try:
-        _run_passes(repair, current, rules, unsafe, line_map, release)
+        _run_passes(repair, current, rules, unsafe, line_map, release, progress)
     except BaseException:
         repair.cleanup()
         raise
     return repair
 
 
-def _run_passes(repair: Repair, current: Analysis, rules, unsafe: bool, line_map, release: bool) -> None:
+def _run_passes(repair: Repair, current: Analysis, rules, unsafe: bool, line_map, release: bool, progress) -> None:
     seen: set[tuple] = set()
     for n in range(1, MAX_PASSES + 1):
         plan = plan_repairs(current, unsafe=unsafe)
@@ -106,7 +107,8 @@ def _run_passes(repair: Repair, current: Analysis, rules, unsafe: bool, line_map
         if release or current is not repair.first:
             current.release()
         plan = current = None  # before the next analysis, not after it
-        current = analyse(result.output, rules)
+        size = result.output.stat().st_size
+        current = analyse(result.output, rules, progress=progress(f"checking repair pass {n}", size) if progress else None)
     else:
         repair.skipped = plan_repairs(current, unsafe=unsafe).skipped
     repair.line_sources = line_map or []
