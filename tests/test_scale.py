@@ -148,6 +148,10 @@ def test_progress_bar_on_a_terminal_and_silence_in_a_pipe(tmp_path):
     code, out, err = _run_with_terminal_stderr("fix", src, "-o", tmp_path / "f.jsonl",
                                                env={"TRANSCRIPT_DOCTOR_PROGRESS_MIN_BYTES": "1"})
     assert code == 0 and "checking repair pass 1" in err
+    # what the command prints goes to stdout, never through the bar's stderr
+    code, out, err = _run_with_terminal_stderr("fix", src, "-o", tmp_path / "g.jsonl", "--format", "json",
+                                               env={"TRANSCRIPT_DOCTOR_PROGRESS_MIN_BYTES": "1"})
+    assert code == 0 and json.loads(out)["changes"] and '"changes"' not in err and "checking" in err
     # a small file on a terminal, and any file when stderr is piped: nothing on stderr
     assert "checking" not in _run_with_terminal_stderr("check", src, env={})[2]
     piped = run("check", src, env={"TRANSCRIPT_DOCTOR_PROGRESS_MIN_BYTES": "1"})

@@ -61,15 +61,23 @@ class ReadingProgress:
         if self.total >= PROGRESS_MIN_BYTES and console.is_terminal:
             from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 
+            # Rich would send what the command prints to stdout through the bar's console (stderr):
+            # right when both are this terminal, wrong when stdout is a pipe or a file.
             self.bar = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
-                                TimeRemainingColumn(), console=console, transient=True)
+                                TimeRemainingColumn(), console=console, transient=True,
+                                redirect_stdout=sys.stdout.isatty(), redirect_stderr=False)
             self.bar.__enter__()
             self.task = self.bar.add_task("reading", total=self.total)
         return self
 
     def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Take the bar off the screen (the reading is over); later callbacks do nothing."""
         if self.bar is not None:
-            self.bar.__exit__(*exc)
+            bar, self.bar = self.bar, None
+            bar.__exit__(None, None, None)
 
     def reading(self, label: str, size: int):
         """The callback for one file of `size` bytes; None when no bar is shown."""
@@ -281,6 +289,7 @@ def _fix_analysed(path, analysis, rules, output, in_place, new_session, diff, un
         raise fail(str(exc))
     except OSError as exc:
         raise fail(f"cannot write in {workdir_parent}: {exc.strerror or exc}; the input is untouched")
+    progress.close()  # the reading is over: the report goes where the bar was
     console = _console()
     try:
         if diff:
