@@ -183,11 +183,12 @@ def check(
     warnings = files = 0
     # One file at a time, each reported as soon as it is read and then let go: a folder of
     # large transcripts is never in memory at once.
-    with ReadingProgress(sum(_size(p) for p, problem in targets if problem is None)) as progress:
+    sizes = {p: _size(p) for p, problem in targets if problem is None}
+    with ReadingProgress(sum(sizes.values())) as progress:
         for path, problem in targets:
             if problem is None:
                 try:
-                    analysis = analyse(path, rules, progress=progress.reading(f"checking {path.name}", _size(path)))
+                    analysis = analyse(path, rules, progress=progress.reading(f"checking {path.name}", sizes[path]))
                 except UnreadableInput as exc:
                     problem = str(exc)
             if problem is not None:
@@ -244,10 +245,11 @@ def fix(
     if sum(bool(x) for x in (output is not None, in_place, new_session)) > 1:
         raise fail("choose one of --output, --in-place and --new-session")
     rules = choose_rules(select, ignore)
-    progress = ReadingProgress(_size(path))
+    size = _size(path)
+    progress = ReadingProgress(size)
     with progress:
         try:
-            analysis = analyse(path, rules, progress=progress.reading(f"checking {path.name}", _size(path)))
+            analysis = analyse(path, rules, progress=progress.reading(f"checking {path.name}", size))
         except UnreadableInput as exc:
             raise fail(str(exc))
         return _fix_analysed(path, analysis, rules, output, in_place, new_session, diff, unsafe_fixes, output_format, progress)

@@ -164,29 +164,26 @@ def _shared(value: Any) -> str | None:
     return sys.intern(value) if isinstance(value, str) and len(value) < 200 else None
 
 
-_intern = sys.intern
 _MISSING = object()
 
 
 def summarise(value: dict[str, Any], line: int, offset: int, length: int) -> Record:
     """Summarise one parsed record. Never raises: odd shapes give empty summaries.
 
-    Runs once per line of every file, so it is written for speed: fields most records lack are
-    only set when present, and `_shared` is inlined."""
+    Runs once per line of every file: fields most records lack are only set when present."""
     get = value.get
-    x = get("type")
-    rec = Record(line, offset, length, _intern(x) if type(x) is str and len(x) < 200 else None)
+    rec = Record(line, offset, length, _shared(get("type")))
     x = get("uuid")
     if x is not None:
-        rec.uuid = _intern(x) if type(x) is str and len(x) < 200 else None
+        rec.uuid = _shared(x)
     x = get("parentUuid", _MISSING)
     if x is not _MISSING:
         rec.has_parent_field = True
         if x is not None:
-            rec.parent = _intern(x) if type(x) is str and len(x) < 200 else None
+            rec.parent = _shared(x)
     x = get("sessionId")
     if x is not None:
-        rec.session_id = _intern(x) if type(x) is str and len(x) < 200 else None
+        rec.session_id = _shared(x)
     x = get("timestamp")
     if type(x) is str:
         rec.timestamp = x
@@ -194,7 +191,7 @@ def summarise(value: dict[str, Any], line: int, offset: int, length: int) -> Rec
         rec.sidechain = True
     x = get("version")
     if x is not None:
-        rec.version = _intern(x) if type(x) is str and len(x) < 200 else None
+        rec.version = _shared(x)
     x = get("logicalParentUuid")
     if x is not None:
         rec.logical_parent = _shared(x)
@@ -225,13 +222,13 @@ def summarise(value: dict[str, Any], line: int, offset: int, length: int) -> Rec
         mget = message.get
         x = mget("role")
         if x is not None:
-            rec.role = _intern(x) if type(x) is str and len(x) < 200 else None
+            rec.role = _shared(x)
         x = mget("id")
         if x is not None:
-            rec.message_id = _intern(x) if type(x) is str and len(x) < 200 else None
+            rec.message_id = _shared(x)
         x = mget("model")
         if x is not None:
-            rec.model = _intern(x) if type(x) is str and len(x) < 200 else None
+            rec.model = _shared(x)
         usage = mget("usage")
         if type(usage) is dict:
             rec.usage_context = sum(
