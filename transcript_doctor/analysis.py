@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from .findings import ERROR, INFO, WARNING, Finding
+from .profiles import ClientProfile, profile_for
 from .projection import Conversation, conversations
 from .records import Record
 from .rules import Rule, catalog
@@ -27,6 +28,10 @@ class Context:
     transcript: Transcript
     tree: ConversationTree
     conversations: list[Conversation]
+
+    @property
+    def profile(self) -> ClientProfile:
+        return self.tree.profile or profile_for(None)
 
     @property
     def main(self) -> Conversation | None:
@@ -74,13 +79,19 @@ class Analysis:
     def tree(self) -> ConversationTree:
         return self.context.tree
 
+    @property
+    def profile(self) -> ClientProfile:
+        return self.context.profile
+
     def release(self) -> None:
         """Let go of the records, tree and conversations, keeping the findings and the file's
         identity: `fix` calls it once the first pass is planned and written, so the analysis of
         the next pass never shares the memory with this one."""
         transcript = self.context.transcript
         transcript.records = []
-        self.context.tree = ConversationTree(transcript=transcript, expected_session=self.context.tree.expected_session)
+        old = self.context.tree
+        self.context.tree = ConversationTree(transcript=transcript, expected_session=old.expected_session,
+                                             profile=old.profile, profile_source=old.profile_source)
         self.context.conversations = []
         self.context.__dict__.pop("_where_cache", None)
 
@@ -104,7 +115,10 @@ def analyse(
     path: str | os.PathLike[str],
     rules: tuple[Rule, ...] | None = None,
     progress: Callable[[int], None] | None = None,
+    client_version: str | None = None,
 ) -> Analysis:
+    """Analyse the file at `path` as the client of `client_version` ("2.1.112", "latest") would
+    resume it; None: the newest version on its resumed chain."""
     rules = catalog() if rules is None else rules
     validate = any(r.code == "TD005" for r in rules)
     # Loading makes a few objects per line and frees nearly all of them by reference counting;
@@ -113,14 +127,14 @@ def analyse(
     gc.disable()
     try:
         transcript = load(path, validate=validate, progress=progress)
-        return analyse_transcript(transcript, rules)
+        return analyse_transcript(transcript, rules, client_version)
     finally:
         if paused:
             gc.enable()
 
 
-def analyse_transcript(transcript: Transcript, rules: tuple[Rule, ...]) -> Analysis:
-    tree = build(transcript)
+def analyse_transcript(transcript: Transcript, rules: tuple[Rule, ...], client_version: str | None = None) -> Analysis:
+    tree = build(transcript, client_version)
     convs = conversations(tree) if transcript.format == "claude-code" else []
     context = Context(transcript, tree, convs)
     analysis = Analysis(context)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from .profiles import ClientProfile, profile_for
 from .records import Block, Record
 from .tree import Chain, ConversationTree
 
@@ -32,13 +33,15 @@ class ApiMessage:
     parts: list[ApiPart] = field(default_factory=list)
     records: list[Record] = field(default_factory=list)
 
+    anchor: Record | None = None  # a message no record wrote (an empty system message): the record it follows
+
     @property
     def first_line(self) -> int:
-        return min(r.line for r in self.records)
+        return self.lines[0]
 
     @property
     def lines(self) -> tuple[int, int]:
-        lines = [r.line for r in self.records]
+        lines = [r.line for r in self.records] or [self.anchor.line if self.anchor else 0]
         return min(lines), max(lines)
 
     def tool_uses(self) -> list[ApiPart]:
@@ -57,6 +60,7 @@ class Conversation:
     messages: list[ApiMessage]
     partial: bool = False  # starts mid-conversation (a side branch joined to the main chain)
     foreign_uuids: frozenset[str] = frozenset()  # records that belong to the main conversation
+    profile: ClientProfile | None = None  # the client whose request this conversation models
 
     @property
     def is_main(self) -> bool:
@@ -110,8 +114,9 @@ class Conversation:
         return {r.uuid: m for m in self.messages for r in m.records}
 
 
-def _sent_records(tree: ConversationTree, chain: list[Record]) -> list[Record]:
+def _sent_records(tree: ConversationTree, chain: list[Record], profile: ClientProfile) -> list[Record]:
     """The chain's records that reach the API, with 2.1.x's off-chain parallel records spliced in."""
+    chain = _with_preserved(tree, chain, profile)
     on_chain = {r.uuid for r in chain}
     out: list[Record] = []
     i = 0
@@ -124,25 +129,41 @@ def _sent_records(tree: ConversationTree, chain: list[Record]) -> list[Record]:
             j = i + 1
             while j < len(chain) and (
                 (chain[j].type == "assistant" and chain[j].message_id == rec.message_id)
-                or not _is_sent(chain[j])
+                or not is_sent(chain[j], profile)
                 or _answers(chain[j], group)
             ):
                 group.append(chain[j])
                 j += 1
-            if filters_like_2_1(rec):
+            if profile.splices_off_chain:
                 extra_assistant, extra_results = _off_chain_parts(tree, group, on_chain)
             else:  # 2.0.x writes one linear chain and does not splice anything back
                 extra_assistant, extra_results = [], []
-            out.extend(r for r in group if r.type == "assistant" and _is_sent(r))
+            out.extend(r for r in group if r.type == "assistant" and is_sent(r, profile))
             out.extend(extra_assistant)
-            out.extend(r for r in group if r.type != "assistant" and _is_sent(r))
+            out.extend(r for r in group if r.type != "assistant" and is_sent(r, profile))
             out.extend(extra_results)
             on_chain.update(r.uuid for r in extra_assistant + extra_results)
             i = j
             continue
-        if _is_sent(rec):
+        if is_sent(rec, profile):
             out.append(rec)
         i += 1
+    return out
+
+
+def _with_preserved(tree: ConversationTree, chain: list[Record], profile: ClientProfile) -> list[Record]:
+    """2.1.3xx keeps the messages a compaction preserved (compactMetadata.preservedMessages) right
+    after the summary, although they sit before the boundary in the file."""
+    if not profile.keeps_preserved_segment or not any(r.preserved for r in chain):
+        return chain
+    out: list[Record] = []
+    pending: dict[str, list[Record]] = {}
+    for rec in chain:
+        if rec.preserved and rec.preserved_anchor:
+            kept = [tree.by_uuid[u] for u in rec.preserved if u in tree.by_uuid]
+            pending.setdefault(rec.preserved_anchor, []).extend(kept)
+        out.append(rec)
+        out.extend(pending.pop(rec.uuid, ()) if rec.uuid else ())
     return out
 
 
@@ -182,36 +203,24 @@ def _off_chain_parts(
     return sorted(extra_assistant, key=lambda r: r.line), sorted(results, key=lambda r: r.line)
 
 
-def _is_sent(rec: Record) -> bool:
+def is_sent(rec: Record, profile: ClientProfile) -> bool:
+    """Whether the client of `profile` puts this chain record into the request."""
     if rec.type == "user":
         return True
     if rec.type == "assistant":
-        # Claude Code 2.1.x drops assistant records that hold only whitespace text
-        # ("tengu_filtered_whitespace_only_assistant") before it builds the request; 2.0.x sends them.
-        return not (filters_like_2_1(rec) and rec.blocks and all(b.kind == "text" and b.empty for b in rec.blocks))
+        if profile.drops_api_error_records and rec.is_api_error:
+            return False
+        # "tengu_filtered_whitespace_only_assistant": 2.1.x leaves whitespace-only responses out.
+        return not (profile.drops_whitespace_assistant and rec.blocks and all(b.kind == "text" and b.empty for b in rec.blocks))
+    if rec.type == "attachment":
+        return profile.renders_attachments and rec.rendered_role is not None
     return rec.sends_as_user_text
 
 
-def filters_like_2_1(rec: Record) -> bool:
-    """Records written by Claude Code 2.1 or later are resumed by a client that filters them."""
-    version = rec.version
-    known = _FILTERS_BY_VERSION.get(version)
-    if known is None:
-        head = (version or "").split(".")
-        try:
-            known = (int(head[0]), int(head[1])) >= (2, 1)
-        except (ValueError, IndexError):
-            known = False
-        if len(_FILTERS_BY_VERSION) < 10_000:
-            _FILTERS_BY_VERSION[version] = known
-    return known
-
-
-_FILTERS_BY_VERSION: dict[str | None, bool] = {}
-
-
-def _drop_orphaned_thinking(tree: ConversationTree, records: list[Record]) -> list[Record]:
+def _drop_orphaned_thinking(records: list[Record], profile: ClientProfile) -> list[Record]:
     """Claude Code 2.1.x also drops thinking-only records whose response has nothing else."""
+    if not profile.drops_orphan_thinking:
+        return records
     answered = {
         r.message_id
         for r in records
@@ -222,7 +231,6 @@ def _drop_orphaned_thinking(tree: ConversationTree, records: list[Record]) -> li
         for r in records
         if not (
             r.type == "assistant"
-            and filters_like_2_1(r)
             and r.blocks
             and all(b.kind in ("thinking", "redacted_thinking") for b in r.blocks)
             and r.message_id not in answered
@@ -230,11 +238,40 @@ def _drop_orphaned_thinking(tree: ConversationTree, records: list[Record]) -> li
     ]
 
 
-def project(tree: ConversationTree, chain: Chain, kind: str, foreign: frozenset[str] = frozenset()) -> Conversation:
-    records = _drop_orphaned_thinking(tree, _sent_records(tree, chain.records))
+def _role(rec: Record) -> str:
+    if rec.type == "assistant":
+        return "assistant"
+    if rec.type == "attachment" and rec.rendered_role == "system":
+        return "system"
+    return "user"
+
+
+def project(
+    tree: ConversationTree, chain: Chain, kind: str, foreign: frozenset[str] = frozenset(), profile: ClientProfile | None = None
+) -> Conversation:
+    profile = profile or tree.profile or profile_for(None)
+    records = _drop_orphaned_thinking(_sent_records(tree, chain.records, profile), profile)
     messages: list[ApiMessage] = []
+    system_pending: list[Record] = []  # system attachments waiting for the end of their user turn
+    # 2.1.3xx follows the first user message with a system message, empty when nothing rendered
+    # (seen after a compaction); later turns get one only when they have system attachments.
+    first_system = profile.system_after_first_message and any(r.rendered_role for r in records)
+
+    def end_user_turn() -> None:
+        nonlocal first_system
+        if system_pending or first_system:
+            messages.append(_system_message(len(messages), list(system_pending)))
+            messages[-1].anchor = messages[-2].records[-1]
+            system_pending.clear()
+        first_system = False
+
     for rec in records:
-        role = "assistant" if rec.type == "assistant" else "user"
+        role = _role(rec)
+        if role == "system":
+            system_pending.append(rec)
+            continue
+        if role == "assistant" and messages and messages[-1].role == "user":
+            end_user_turn()
         # User records merge into the user message before them; assistant records only with the
         # records of their own response (same message.id): two responses in a row are two messages.
         if messages and messages[-1].role == role and (role == "user" or messages[-1].records[-1].message_id == rec.message_id):
@@ -245,14 +282,34 @@ def project(tree: ConversationTree, chain: Chain, kind: str, foreign: frozenset[
         msg.records.append(rec)
         for block in rec.blocks:
             msg.parts.append(ApiPart(rec, block, 0))
+    if messages and messages[-1].role == "user":
+        end_user_turn()
     for msg in messages:
         if msg.role == "user":
-            # Claude Code moves a merged user message's tool results to the front.
-            msg.parts.sort(key=lambda p: p.block.kind != "tool_result")
+            # Claude Code moves a merged user message's tool results to the front, then the
+            # reminders that rendered attachments add; results go in file or chain order.
+            if profile.results_in_file_order:
+                msg.parts.sort(key=lambda p: (p.block.kind != "tool_result", p.record.type != "attachment",
+                                              p.record.line if p.block.kind == "tool_result" else 0))
+            else:
+                msg.parts.sort(key=lambda p: (p.block.kind != "tool_result", p.record.type != "attachment"))
         for i, part in enumerate(msg.parts):
             part.content_index = i
     partial = chain.stop == "main"
-    return Conversation(kind=kind, chain=chain, messages=messages, partial=partial, foreign_uuids=foreign)
+    return Conversation(kind=kind, chain=chain, messages=messages, partial=partial, foreign_uuids=foreign, profile=profile)
+
+
+def _system_message(index: int, records: list[Record]) -> ApiMessage:
+    """One role:"system" message: the texts of the turn's system attachments, joined as the client
+    joins them, in one text block (no block at all when nothing rendered)."""
+    msg = ApiMessage(index=index, role="system", records=records)
+    if records:
+        blocks = [b for r in records for b in r.blocks]
+        head = "\n\n".join(b.head for b in blocks)[:80]
+        size = sum(b.size for b in blocks) + 2 * (len(blocks) - 1)
+        joined = Block("text", None, empty=all(b.empty for b in blocks), size=size, head=head)
+        msg.parts.append(ApiPart(records[0], joined, 0))
+    return msg
 
 
 def conversations(tree: ConversationTree) -> list[Conversation]:

@@ -68,6 +68,11 @@ class Record:
     output_tokens: int = 0
     tool_result_agent: str | None = None  # toolUseResult.agentId: the sub-agent a Task result came from
     error_text: str | None = None  # API error records: what the error said (a preview)
+    rendered_role: str | None = None  # attachment records (2.1.3xx): "user" or "system" when the client sends them
+    preserved: tuple[str, ...] = ()  # compact_boundary: uuids of the messages kept verbatim after the summary
+    preserved_anchor: str | None = None  # ... and the record they follow (the summary)
+    is_notification: bool = False  # a background task's notification, sent wrapped as a system notice
+    tool_denial: str | None = None  # toolDenialKind of a tool result the client wrote itself ("interrupted")
 
     @property
     def is_message(self) -> bool:
@@ -217,6 +222,19 @@ def summarise(value: dict[str, Any], line: int, offset: int, length: int) -> Rec
             rec.tool_result_agent = x
     if rec.is_api_error or rec.subtype == "api_error":
         rec.error_text = _api_error_text(value)
+    x = get("toolDenialKind")
+    if type(x) is str:
+        rec.tool_denial = x
+    x = get("origin")
+    if type(x) is dict and x.get("kind") == "task-notification":
+        rec.is_notification = True
+    if rec.type == "attachment":
+        _summarise_attachment(rec, value)
+        return rec
+    if rec.type == "system" and rec.subtype == "compact_boundary":
+        _summarise_preserved(rec, value)
+    elif rec.type in _LOGS:
+        return rec  # request logs repeat messages that are already on the chain: no blocks of their own
     message = get("message")
     if type(message) is dict:
         mget = message.get
@@ -254,6 +272,46 @@ def summarise(value: dict[str, Any], line: int, offset: int, length: int) -> Rec
         rec.content_is_string = True
         rec.blocks = (summarise_block({"type": "text", "text": content if isinstance(content, str) else ""}, None),)
     return rec
+
+
+_LOGS = frozenset({"api-request", "api-request-blob", "api-request-shape"})
+REMINDER_OPEN = "<system-reminder>\n"
+REMINDER_CLOSE = "\n</system-reminder>"
+
+
+def rendered_text(content: str, role: str) -> str:
+    """The text Claude Code 2.1.3xx sends for one rendered attachment: a user one as it is (a text
+    block of its user message), a system one without its reminder wrapper."""
+    if role == "system":
+        return content.removeprefix(REMINDER_OPEN).removesuffix(REMINDER_CLOSE)
+    return content
+
+
+def _summarise_attachment(rec: Record, value: dict[str, Any]) -> None:
+    role = value.get("renderedRole")
+    rendered = value.get("rendered")
+    if role not in ("user", "system") or type(rendered) is not list:
+        return
+    texts = [rendered_text(r["content"], role) for r in rendered if type(r) is dict and type(r.get("content")) is str]
+    if not texts:
+        return
+    rec.rendered_role = role
+    if role == "system":
+        texts = ["\n\n".join(texts)]
+    rec.blocks = tuple(summarise_block({"type": "text", "text": t}, None) for t in texts)
+
+
+def _summarise_preserved(rec: Record, value: dict[str, Any]) -> None:
+    meta = value.get("compactMetadata")
+    kept = meta.get("preservedMessages") if type(meta) is dict else None
+    if type(kept) is not dict:
+        return
+    uuids = kept.get("uuids")
+    if type(uuids) is list:
+        rec.preserved = tuple(_shared(u) for u in uuids if type(u) is str)
+    anchor = kept.get("anchorUuid")
+    if type(anchor) is str:
+        rec.preserved_anchor = _shared(anchor)
 
 
 def _api_error_text(value: dict[str, Any]) -> str:

@@ -9,9 +9,11 @@ inline sidechains (sub-agents, 1.0.x), and the history before a compaction bound
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from .profiles import ClientProfile, newest_version, profile_for
 from .records import Record
 from .transcript import Transcript
 
@@ -50,6 +52,9 @@ class ConversationTree:
     missing_parents: list[Record] = field(default_factory=list)
     cycles: list[list[Record]] = field(default_factory=list)
     expected_session: str | None = None
+    profile: ClientProfile | None = None  # the client that will resume this file
+    profile_source: str = ""  # why that profile: "--client-version" or the version the file names
+    bridges: dict[str, Record] = field(default_factory=dict)  # uuid of a record whose parent is missing -> the record the client links it to
 
     @property
     def main_uuids(self) -> set[str]:
@@ -100,7 +105,9 @@ def _walk_up(tree: ConversationTree, start: Record, stop_at: set[str] | None = N
             return chain[::-1], MAIN, parent
         parent = tree.by_uuid.get(parent_id)
         if parent is None:
-            return chain[::-1], "missing-parent", node
+            parent = tree.bridges.get(node.uuid)
+            if parent is None:
+                return chain[::-1], "missing-parent", node
         if parent.uuid in seen:
             loop = chain[chain.index(parent):]  # the records that close the loop, not the way in
             if not any({r.uuid for r in c} == {r.uuid for r in loop} for c in tree.cycles):
@@ -135,7 +142,8 @@ def _later(a: Record, b: Record) -> bool:
     return (time_key(a.timestamp) or "", a.line) > (time_key(b.timestamp) or "", b.line)
 
 
-def build(transcript: Transcript) -> ConversationTree:
+def build(transcript: Transcript, client_version: str | None = None) -> ConversationTree:
+    """The tree as the client of `client_version` sees it (None: the newest version on the resumed chain)."""
     tree = ConversationTree(transcript=transcript)
     for rec in transcript.records:
         if rec.uuid is None:
@@ -154,11 +162,79 @@ def build(transcript: Transcript) -> ConversationTree:
     tree.missing_parents.sort(key=lambda r: r.line)
     tree.expected_session = _expected_session(transcript)
     _choose_leaf(tree)
+    records: list[Record] = []
     if tree.leaf is not None:
         records, stop, stop_record = _walk_up(tree, tree.leaf)
+    if client_version is not None:
+        tree.profile, tree.profile_source = profile_for(client_version), "--client-version"
+    else:
+        written = newest_version(r.version for r in records if r.is_message) or newest_version(
+            r.version for r in tree.by_uuid.values() if r.is_message)
+        tree.profile = profile_for(written)
+        tree.profile_source = f"the newest version on the resumed chain ({written})" if written else "no version in the file"
+    if tree.profile.bridges_missing_parent_s is not None and tree.missing_parents:
+        _bridge(tree, tree.profile.bridges_missing_parent_s)
+    if tree.leaf is not None:
+        records, stop, stop_record = _walk_up(tree, tree.leaf)
+        if tree.profile.renders_attachments:
+            records = records + _trailing_attachments(tree, tree.leaf)
         tree.main = Chain(MAIN, tree.leaf, records, stop, stop_record)
     _find_side_chains(tree)
     return tree
+
+
+def _trailing_attachments(tree: ConversationTree, leaf: Record) -> list[Record]:
+    """The attachments written under the last prompt (date, reminders...) go into the request
+    that prompt starts: the chain goes on through them."""
+    out: list[Record] = []
+    node = leaf
+    while len(out) < 1000:
+        nxt = [c for c in tree.children.get(node.uuid, ()) if c.type == "attachment"]
+        if not nxt:
+            return out
+        node = max(nxt, key=lambda r: r.line)
+        out.append(node)
+    return out
+
+
+def _bridge(tree: ConversationTree, window_s: float) -> None:
+    """Link each record whose parent is missing to the record written last before it, when that
+    is at most `window_s` earlier: what Claude Code 2.1.100+ does on load."""
+    stamped = sorted(
+        ((time_key(r.timestamp), r.line, r) for r in tree.by_uuid.values() if time_key(r.timestamp)),
+        key=lambda t: (t[0], t[1]),
+    )
+    keys = [(k, line) for k, line, _ in stamped]
+
+    for rec in tree.missing_parents:
+        key = time_key(rec.timestamp)
+        if key is None:
+            continue
+        i = bisect_left(keys, (key, rec.line)) - 1
+        while i >= 0 and stamped[i][2] is rec:
+            i -= 1
+        if i < 0:
+            continue
+        candidate = stamped[i][2]
+        gap = _seconds(key) - _seconds(stamped[i][0])
+        if 0 <= gap <= window_s and not _descends_from(tree, candidate, rec):
+            tree.bridges[rec.uuid] = candidate
+            tree.children.setdefault(candidate.uuid, []).append(rec)
+
+
+def _seconds(key: str) -> float:
+    return datetime.fromisoformat(key).replace(tzinfo=timezone.utc).timestamp()
+
+
+def _descends_from(tree: ConversationTree, rec: Record, ancestor: Record) -> bool:
+    """A bridge into one's own descendants would close a loop."""
+    node, steps = rec, 0
+    while node is not None and steps < 100_000:
+        if node is ancestor:
+            return True
+        node = tree.by_uuid.get(node.parent) if node.parent else tree.bridges.get(node.uuid)
+        steps += 1
+    return False
 
 
 def _expected_session(transcript: Transcript) -> str | None:
@@ -206,9 +282,14 @@ def _continued(tree: ConversationTree) -> set[str]:
         if not rec.is_message:
             continue
         parent_id = rec.parent
+        child = rec
         while parent_id is not None and parent_id not in marked:
             marked.add(parent_id)
             parent = tree.by_uuid.get(parent_id)
+            if parent is None and child.uuid in tree.bridges:
+                parent = tree.bridges[child.uuid]
+                marked.add(parent.uuid)
+            child = parent
             parent_id = parent.parent if parent is not None else None
     return marked
 

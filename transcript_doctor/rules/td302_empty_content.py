@@ -32,13 +32,22 @@ def is_empty(msg) -> bool:
 def check(conversation, context):
     last = len(conversation.messages) - 1
     for i, msg in enumerate(conversation.messages):
-        if msg.role == "assistant" and i == last:
-            continue
+        if msg.role == "system" or (msg.role == "assistant" and i == last):
+            continue  # a client's own system message may be empty (2.1.3xx sends [] after a compaction)
         if any(r.role is None for r in msg.records):
             continue  # a record with no message at all breaks its schema: TD005 reports it
         if is_empty(msg):
-            yield finding(f"{msg.role} message has no content", api_message=msg, record=msg.records[0],
-                          data={"lines": [r.line for r in msg.records]})
+            blank = next((p for p in msg.parts if p.block.size), None)
+            data = {"lines": [r.line for r in msg.records]}
+            if blank is not None:
+                # The API judges the block before the message: `messages.N.content.M.text: text
+                # content blocks must contain non-whitespace text`.
+                yield finding(f"{msg.role} message holds only whitespace: the API refuses its text block"
+                              " (\"text content blocks must contain non-whitespace text\")",
+                              api_message=msg, part=blank, data=data)
+            else:
+                yield finding(f"{msg.role} message has no content (\"all messages must have non-empty content\")",
+                              api_message=msg, record=msg.records[0], data=data)
 
 
 def fix(f, plan):
