@@ -24,6 +24,12 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 BASE = HERE / "clean-2.0.30-parallel-tools.jsonl"
+# Written by Claude Code 2.1.328 (the current client) against the stand-in: attachments, request
+# log records (api-request, api-request-blob), parallel results hung under their own calls.
+# Message map as 2.1.328 sends it: 0 user 3 (+ reminder of line 12) | 1 system 4-11 | 2 asst 19-21
+# | 3 user 24-25 | 4 asst 28 | 5 user 35 | 6 asst 37-38 | 7 user 39 | 8 asst 41 | 9 user 47
+# | 10 asst 49-52 | 11 user 53-55 | 12 asst 57 | 13 user 62 | 14 asst 64
+BASE_2_1 = HERE / "clean-2.1.328-parallel-tools.jsonl"
 OTHER_SESSION = "9a0c5d3e-0f6b-4c7e-9b1a-2d4e6f8a0b1c"
 
 
@@ -32,8 +38,8 @@ def dumps(value) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def base_lines() -> list[str]:
-    return BASE.read_text(encoding="utf-8").split("\n")[:-1]
+def base_lines(base: Path = BASE) -> list[str]:
+    return base.read_text(encoding="utf-8").split("\n")[:-1]
 
 
 def rec(lines: list[str], n: int) -> dict:
@@ -54,11 +60,13 @@ def uid(n: int) -> str:
 
 
 CASES = {}
+BASES = {}
 
 
-def case(name):
+def case(name, base=BASE):
     def register(fn):
         CASES[name] = fn
+        BASES[name] = base
         return fn
     return register
 
@@ -331,8 +339,32 @@ def _(lines):
     return lines, [expect("TD405", 56, "warning", 24, "toolu_019991e0ad51d2966a", 1)]
 
 
+@case("td107-request-log-mismatch", base=BASE_2_1)
+def _(lines):
+    # The reminder attachment of line 12 is deleted by hand. The client's log (api-request on
+    # line 63, now 62) still says messages.0 carried it: the projection's messages.0 differs.
+    # Line 13 (now 12) loses its parent; 2.1.328 bridges to line 11, written 4 ms before it.
+    del lines[11]
+    return lines, [expect("TD102", 12, "warning"), expect("TD107", 3, "info", 0)]
+
+
+@case("td206-client-patch")
+def _(lines):
+    # Resumed by a patching client: it wrote its own result for the interrupted call of line 16
+    # (messages.6) and its own "No response requested." reply as the last answer (messages.27).
+    r = rec(lines, 16)
+    r["toolDenialKind"] = "interrupted"
+    r["message"]["content"][0].update(content="[Tool call interrupted by the user before it finished]", is_error=True)
+    put(lines, 16, r)
+    a = rec(lines, 61)
+    a["message"]["model"] = "<synthetic>"
+    a["message"]["content"] = [{"type": "text", "text": "No response requested."}]
+    put(lines, 61, a)
+    return lines, [expect("TD206", 16, "info", 6, "toolu_0146656670210eaf7d"), expect("TD206", 61, "info", 27)]
+
+
 def build(name: str) -> tuple[str, list[dict]]:
-    body, expected = CASES[name](base_lines())
+    body, expected = CASES[name](base_lines(BASES[name]))
     text = body if isinstance(body, str) else "\n".join(body) + "\n"
     return text, expected
 

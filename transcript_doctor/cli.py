@@ -131,6 +131,25 @@ def choose_rules(select: Optional[List[str]], ignore: Optional[List[str]]):
     return select_rules(chosen or None, dropped or None)
 
 
+def client_version_option():
+    return typer.Option(
+        None, "--client-version", metavar="X.Y.Z",
+        help="Model the request this Claude Code version sends on resume (or 'latest'; default: the newest version in the file).",
+    )
+
+
+def checked_client_version(value: Optional[str]) -> Optional[str]:
+    if value is None:
+        return None
+    from .profiles import UnknownVersion, profile_for
+
+    try:
+        profile_for(value)
+    except UnknownVersion as exc:
+        raise fail(str(exc))
+    return value
+
+
 def expand_paths(paths: List[Path]) -> list[tuple[Path, Optional[str]]]:
     """Files to read, each with the reason it cannot be read (None when it can be tried)."""
     out: list[tuple[Path, Optional[str]]] = []
@@ -165,6 +184,7 @@ def check(
     select: Optional[List[str]] = typer.Option(None, "--select", help="Only these rules: codes, names or prefixes (TD2), comma-separated."),
     ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Skip these rules: codes, names or prefixes."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Leave out info findings."),
+    client_version: Optional[str] = client_version_option(),
 ) -> None:
     """Report every structural fault, most severe first: file:line, code, severity, messages.N.
 
@@ -175,6 +195,7 @@ def check(
     from .report import analysis_json, render_text, report_json, unreadable_json
 
     rules = choose_rules(select, ignore)
+    client_version = checked_client_version(client_version)
     targets = expand_paths(paths)
     files_json = []
     unreadable = 0
@@ -188,7 +209,8 @@ def check(
         for path, problem in targets:
             if problem is None:
                 try:
-                    analysis = analyse(path, rules, progress=progress.reading(f"checking {path.name}", sizes[path]))
+                    analysis = analyse(path, rules, progress=progress.reading(f"checking {path.name}", sizes[path]),
+                                       client_version=client_version)
                 except UnreadableInput as exc:
                     problem = str(exc)
             if problem is not None:
@@ -232,6 +254,7 @@ def fix(
     output_format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text for people, json for programs."),
     select: Optional[List[str]] = typer.Option(None, "--select", help="Only repair findings of these rules."),
     ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Leave findings of these rules alone."),
+    client_version: Optional[str] = client_version_option(),
 ) -> None:
     """Repair a transcript so that Claude Code resumes it and the API accepts it, losing nothing.
 
@@ -245,11 +268,12 @@ def fix(
     if sum(bool(x) for x in (output is not None, in_place, new_session)) > 1:
         raise fail("choose one of --output, --in-place and --new-session")
     rules = choose_rules(select, ignore)
+    client_version = checked_client_version(client_version)
     size = _size(path)
     progress = ReadingProgress(size)
     with progress:
         try:
-            analysis = analyse(path, rules, progress=progress.reading(f"checking {path.name}", size))
+            analysis = analyse(path, rules, progress=progress.reading(f"checking {path.name}", size), client_version=client_version)
         except UnreadableInput as exc:
             raise fail(str(exc))
         return _fix_analysed(path, analysis, rules, output, in_place, new_session, diff, unsafe_fixes, output_format, progress)
@@ -310,7 +334,7 @@ def _fix_analysed(path, analysis, rules, output, in_place, new_session, diff, un
             except OSError as exc:
                 raise fail(f"cannot write {target}: {exc.strerror or exc}; the input is untouched")
             if new_session:
-                repair.final = analyse(target, rules)
+                repair.final = analyse(target, rules, client_version=analysis.profile.version)
     finally:
         repair.cleanup()
     left = repair.errors_left
@@ -363,12 +387,12 @@ def _session_cwd(analysis) -> Optional[str]:
     return cwd if isinstance(cwd, str) else None
 
 
-def _analyse_or_fail(path: Path, rules=None):
+def _analyse_or_fail(path: Path, rules=None, client_version: Optional[str] = None):
     from .analysis import analyse
     from .reader import UnreadableInput
 
     try:
-        return analyse(path, rules)
+        return analyse(path, rules, client_version=checked_client_version(client_version))
     except UnreadableInput as exc:
         raise fail(str(exc))
 
@@ -379,6 +403,7 @@ def explain(
     error: Optional[str] = typer.Argument(None, help="The API error text (read from standard input when left out)."),
     output_format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f"),
     around: int = typer.Option(2, "--around", help="Messages of context to show on each side."),
+    client_version: Optional[str] = client_version_option(),
 ) -> None:
     """Map an API error (messages.N, content.M, tool ids, prompt too long) onto the transcript.
 
@@ -398,7 +423,7 @@ def explain(
         error = sys.stdin.read()
     if not error.strip():
         raise fail("the error text is empty")
-    analysis = _analyse_or_fail(path)
+    analysis = _analyse_or_fail(path, client_version=client_version)
     parsed = parse_error(error)
     result = explain_error(parsed, analysis)
     main = analysis.context.main
@@ -470,6 +495,7 @@ def show(
     branch: Optional[str] = typer.Option(None, "--branch", help="Show the conversation ending at this leaf (a uuid or a line number)."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per message."),
     context: int = typer.Option(3, "--context", help="Messages on each side with --around."),
+    client_version: Optional[str] = client_version_option(),
 ) -> None:
     """The conversation as the API would receive it on resume, one line per message."""
     import json
@@ -478,7 +504,7 @@ def show(
     from .tree import BRANCH, Chain, _walk_up
     from .views import message_line, message_row, window
 
-    analysis = _analyse_or_fail(path)
+    analysis = _analyse_or_fail(path, client_version=client_version)
     conversation = analysis.context.main
     if branch is not None:
         tree = analysis.tree
@@ -488,7 +514,7 @@ def show(
         if leaf is None:
             raise fail(f"no record with uuid or line {branch!r}")
         records, stop, stop_record = _walk_up(tree, leaf)
-        conversation = project(tree, Chain(BRANCH, leaf, records, stop, stop_record), BRANCH)
+        conversation = project(tree, Chain(BRANCH, leaf, records, stop, stop_record), BRANCH, profile=analysis.profile)
     if conversation is None:
         raise fail(f"{path}: no conversation to show ({analysis.tree.leaf_reason})", EXIT_OK)
     messages = conversation.messages
@@ -504,14 +530,18 @@ def show(
             raise fail("--lines takes A:B, for example 100:250")
         messages = [m for m in messages if m.lines[1] >= lo and m.lines[0] <= hi]
     if as_json:
+        from .wire import RecordReader, message_json
+
+        reader = RecordReader(analysis.transcript, analysis.profile)
         for m in messages:
-            sys.stdout.write(json.dumps(message_row(m), ensure_ascii=False) + "\n")
+            sys.stdout.write(json.dumps(message_row(m, message_json(m, reader)), ensure_ascii=False) + "\n")
         return
     console = _console()
     for m in messages:
         console.print(message_line(m), markup=False)
     leaf = conversation.chain.leaf
-    console.print(f"{len(conversation.messages)} messages; leaf line {leaf.line} ({leaf.uuid})", markup=False, style="dim")
+    console.print(f"{len(conversation.messages)} messages as {analysis.profile.name} sends them; leaf line {leaf.line} ({leaf.uuid})",
+                  markup=False, style="dim")
 
 
 @app.command()
@@ -658,13 +688,14 @@ def redact(
 def bundle(
     path: Path = typer.Argument(..., help="The transcript to report on."),
     output: Path = typer.Option(..., "--output", "-o", help="Where to write the Markdown report."),
+    client_version: Optional[str] = client_version_option(),
 ) -> None:
     """A redacted Markdown triage report to attach to a bug: versions, sizes, findings with the
     messages around each, the context timeline, and what fix would do."""
     from .bundle import render
     from .writer import WriteRefused, atomic_file
 
-    analysis = _analyse_or_fail(path)
+    analysis = _analyse_or_fail(path, client_version=client_version)
     text, found = render(analysis)
     try:
         with atomic_file(output) as out:

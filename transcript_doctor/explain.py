@@ -24,7 +24,8 @@ KNOWN = [
     (re.compile(r"first message must use the .user. role"), ("TD301",), "the conversation does not start with a user message"),
     (re.compile(r"roles must alternate"), ("TD301",), "two messages of the same role follow each other"),
     (re.compile(r"all messages must have non-empty content"), ("TD302",), "a message is empty"),
-    (re.compile(r"text content blocks must (be non-empty|contain non-whitespace text)"), ("TD303",), "a text block is empty or whitespace"),
+    (re.compile(r"text content blocks must (be non-empty|contain non-whitespace text)"), ("TD303", "TD302"),
+     "a text block is empty or whitespace"),
     (re.compile(r"final assistant content cannot end with trailing whitespace"), ("TD304",), "the last assistant text ends in whitespace"),
     (re.compile(r"thinking\.signature|Invalid `?signature`? in `?thinking`? block"), ("TD305",), "a thinking block lacks a valid signature"),
     (re.compile(r"`?thinking`? or `?redacted_thinking`? blocks in the latest assistant message cannot be modified"), ("TD305",),
@@ -84,25 +85,70 @@ class Explanation:
 def explain(parsed: ParsedError, analysis: Analysis) -> Explanation:
     """The findings of `analysis` that explain `parsed`, most specific first."""
     candidates = [f for f in analysis.findings if f.code in parsed.codes]
+    index = parsed.message_index
+    logged_note = None
+    if index is not None:
+        mapped = _through_request_log(analysis, index)
+        if mapped is not None:
+            index, logged_note = mapped
     chosen: list[Finding] = []
     if parsed.tool_ids:
         chosen = [f for f in candidates if f.tool_use_id in parsed.tool_ids]
-    if not chosen and parsed.message_index is not None:
-        chosen = [f for f in candidates if f.message_index == parsed.message_index]
+    if not chosen and index is not None:
+        chosen = [f for f in candidates if f.message_index == index]
+    if not chosen and index is not None:
+        chosen = [f for f in candidates if f.message_index is not None and abs(f.message_index - index) <= 1]
     if not chosen:
         chosen = [f for f in candidates if f.where == "main"]
-    note = None
+    note = logged_note
     main = analysis.context.main
-    if parsed.message_index is not None and main is not None and parsed.message_index >= len(main.messages):
+    client = analysis.profile.name
+    if parsed.tool_ids and not any(_holds_tool_id(analysis, t) for t in parsed.tool_ids):
+        note = (f"{', '.join(parsed.tool_ids)} is not in this file: the error came from another session's file, or from this"
+                " one before it was changed or repaired")
+    elif index is not None and main is not None and index >= len(main.messages):
         note = (
-            f"the resumed conversation has {len(main.messages)} messages, so messages.{parsed.message_index} is not in it:"
-            " the request also carried the new prompt, or a different Claude Code version built it"
+            f"as {client} resumes it, the conversation has {len(main.messages)} messages, so messages.{index} is not in it:"
+            " the request also carried the new prompt, or another client version built it (see --client-version)"
         )
-    elif chosen and parsed.message_index is not None and all(f.message_index != parsed.message_index for f in chosen):
+    elif chosen and index is not None and all(f.message_index != index for f in chosen):
+        near = chosen[0].message_index
         note = (
-            f"the fault is at messages.{chosen[0].message_index} here, not messages.{parsed.message_index}: the client that"
-            " sent the request counted differently (another Claude Code version merges or drops some records)"
+            f"the fault is at messages.{near} here, not messages.{index} ({client} builds the request so): the client that"
+            " sent the request counted differently (versions differ in the system messages they add and the records"
+            " they leave out); name it with --client-version to match its count"
         )
     elif not chosen and parsed.recognised:
-        note = "this transcript shows no such fault now: it may have been fixed already, or the error came from another file"
+        note = (f"as {client} resumes it, this transcript shows no such fault now: it may have been fixed already, or the"
+                " error came from another file or another client version (see --client-version)")
     return Explanation(parsed, chosen, note)
+
+
+def _holds_tool_id(analysis: Analysis, tool_id: str) -> bool:
+    tree = analysis.tree
+    return tool_id in tree.tool_use_records or tool_id in tree.tool_result_ids
+
+
+def _through_request_log(analysis: Analysis, index: int) -> tuple[int, str] | None:
+    """Where the file logs its requests (2.1.3xx), the message the client really sent as
+    messages.N, found in the projection: its index there and a note naming the line."""
+    if not any(r.type == "api-request" for r in analysis.transcript.records) or analysis.context.main is None:
+        return None
+    from .wire import RecordReader, logged_requests, message_json, normalised
+
+    main = analysis.context.main
+    reader = RecordReader(analysis.transcript, analysis.profile)
+    try:
+        logs = logged_requests(analysis.transcript, analysis.context.conversations, reader, session_id=analysis.tree.expected_session)
+        for log in reversed(logs):
+            if index >= len(log.messages) or log.messages[index] is None:
+                continue
+            wanted = normalised(log.messages[index])
+            for msg in main.messages:
+                if normalised(message_json(msg, reader)) == wanted:
+                    return msg.index, (f"the request Claude Code logged on line {log.line} sent this transcript's"
+                                       f" messages.{msg.index} (lines {msg.lines[0]}-{msg.lines[1]}) as messages.{index}")
+            return None
+    finally:
+        reader.close()
+    return None

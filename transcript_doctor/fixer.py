@@ -51,6 +51,11 @@ class Repair:
     pass_rejects: list[Path] = field(default_factory=list)
 
     @property
+    def profile_version(self) -> str:
+        """Every pass is judged as the first was: by the same client's rules."""
+        return self.first.profile.version
+
+    @property
     def errors_left(self):
         final = self.final or self.first
         return [f for f in final.findings if f.severity == "error"]
@@ -108,7 +113,8 @@ def _run_passes(repair: Repair, current: Analysis, rules, unsafe: bool, line_map
             current.release()
         plan = current = None  # before the next analysis, not after it
         size = result.output.stat().st_size
-        current = analyse(result.output, rules, progress=progress(f"checking repair pass {n}", size) if progress else None)
+        current = analyse(result.output, rules, progress=progress(f"checking repair pass {n}", size) if progress else None,
+                          client_version=repair.profile_version)
     else:
         repair.skipped = plan_repairs(current, unsafe=unsafe).skipped
     repair.line_sources = line_map or []

@@ -47,6 +47,7 @@ class ClientProfile:
     pairing: str = REJECTS
     strips_unanswered_calls: bool = False  # 2.0.30: tool_use blocks with no result anywhere are removed before sending
     writes_back: tuple[str, ...] = ()  # what resuming adds to the file
+    pairing_effects: tuple[tuple[str, str], ...] = ()  # (fault, what the client does with it): see EFFECTS
 
     @property
     def name(self) -> str:
@@ -57,6 +58,12 @@ class ClientProfile:
     @property
     def patches_pairing(self) -> bool:
         return self.pairing == PATCHES
+
+    def effect(self, fault: str, **names: str) -> str | None:
+        """What this client does on resume with a pairing `fault` (see EFFECTS), in words, or None
+        when it sends the request as it is and the API answers 400."""
+        text = dict(self.pairing_effects).get(fault)
+        return text.format(client=self.name, **names) if text else None
 
     def to_json(self) -> dict:
         return {"version": self.version, "documented": self.documented, "name": self.name, "evidence": self.evidence}
@@ -78,11 +85,26 @@ NOTIFICATION_2_1_328 = (
     " real user input and must NOT be treated as approval or consent.\n\n{text}\n</system-reminder>"
 )
 
+# What a client does with each pairing fault instead of letting the API answer 400. Placeholders:
+# {client}, {call} (the call, e.g. "`make test`"), {tool_id}.
+STRIPS = (
+    ("unanswered-call", "{client} strips this call from the request before sending it: the request is accepted, but the"
+                        " model never learns that {call} ran"),
+)
+EFFECTS = (
+    ("unanswered-call", "{client} leaves this call out of every request, silently: the model never learns that {call} ran"),
+    ("orphan-result", '{client} sends "(no content)" in place of this result, silently: the model never sees it'),
+    ("late-result", '{client} sends "[Tool result missing due to internal error]" for {call} and leaves this late result'
+                    " out, silently: the model sees an error instead of the output"),
+    ("duplicate-call", "{client} drops this second call with the same id from every request, silently"),
+    ("duplicate-result", "{client} drops this second result from every request, silently"),
+)
+
 # Each entry changes what the entries before it said, from its version on. Keep them in order.
 CHANGES: tuple[Change, ...] = (
     Change((0, 0, 0), "2.0.30",
            "run against the stand-in (tests/test_replay.py, tests/test_replay_clients.py); read from cli.js 1.0.128 and 2.0.30",
-           dict(strips_unanswered_calls=True,
+           dict(strips_unanswered_calls=True, pairing_effects=STRIPS,
                 writes_back=('a synthetic assistant "No response requested." between two user messages',))),
     # 2.1.x files hang parallel results under their calls' records; every 2.1 client that wrote
     # them reads them back (cli.js 2.1.112 names the splice from 2.1.90; 2.1.38 files need it too).
@@ -90,7 +112,7 @@ CHANGES: tuple[Change, ...] = (
            dict(drops_whitespace_assistant=True, drops_orphan_thinking=True, results_in_file_order=True,
                 drops_api_error_records=True, splices_off_chain=True)),
     Change((2, 1, 20), None, "read from cli.js 2.1.112 (the pairing repair appears in 2.1.20)",
-           dict(pairing=PATCHES, strips_unanswered_calls=False)),
+           dict(pairing=PATCHES, strips_unanswered_calls=False, pairing_effects=EFFECTS)),
     Change((2, 1, 100), None, "read from cli.js 2.1.112", dict(bridges_missing_parent_s=5.0)),
     Change((2, 1, 112), "2.1.112", "run against the stand-in (tests/test_replay_clients.py); last version shipping cli.js",
            dict(writes_back=('a tool_result "[Tool call interrupted ...]" for a call the file ends on',
@@ -136,6 +158,11 @@ def profile_for(version: str | None) -> ClientProfile:
         fields.update(change.fields)
         if change.documented:
             documented, evidence = change.documented, change.evidence
+    if key is not None and parse_version(documented)[:2] != key[:2]:
+        # No observed version of this series at or below it: name the observed one of its series.
+        later = next((c for c in CHANGES if c.documented and c.since > key and c.since[:2] == key[:2]), None)
+        if later is not None:
+            documented = later.documented
     shown = f"{key[0]}.{key[1]}.{key[2]}" if key else documented
     profile = ClientProfile(version=shown, documented=documented, evidence=evidence)
     return replace(profile, **fields)

@@ -31,6 +31,7 @@ def file_stats(analysis: Analysis) -> dict[str, Any]:
         "side_branches": sum(1 for c in convs if c.kind == "branch"),
         "sidechains": sum(1 for c in convs if c.kind == "sidechain"),
         "compactions": len(tree.compact_boundaries),
+        "client": {**analysis.profile.to_json(), "chosen_by": tree.profile_source} if tree.profile else None,
         "leaf": (
             {"line": tree.leaf.line, "uuid": tree.leaf.uuid, "timestamp": tree.leaf.timestamp, "reason": tree.leaf_reason}
             if tree.leaf
@@ -49,7 +50,8 @@ def summary_line(analysis: Analysis) -> str:
     if s["leaf"] is None:
         parts = ["no conversation: no user or assistant record to resume"]
     else:
-        parts = [f"1 conversation of {plural(s['conversation_records'], 'record')}, {plural(s['api_messages'], 'API message')}"]
+        resumed = f" as {s['client']['name']} resumes it" if s["client"] else ""
+        parts = [f"1 conversation of {plural(s['conversation_records'], 'record')}{resumed}, {plural(s['api_messages'], 'API message')}"]
     if s["side_branches"]:
         parts.append(plural(s["side_branches"], "side branch").replace("branchs", "branches"))
     if s["sidechains"]:
@@ -122,6 +124,7 @@ def unreadable_json(path: str, message: str) -> dict[str, Any]:
         "side_branches": 0,
         "sidechains": 0,
         "compactions": 0,
+        "client": None,
         "leaf": None,
         "errors": 0,
         "warnings": 0,

@@ -302,7 +302,14 @@ def _spliced_result(tree: ConversationTree, rec: Record, continued: set[str]) ->
     parent = tree.by_uuid.get(rec.parent) if rec.parent else None
     if parent is None or parent.type != "assistant":
         return False
-    return any(c is not rec and (c.is_message or c.uuid in continued) for c in tree.children.get(parent.uuid, ()))
+    # The conversation may go on under any record of the same response (2.1.x hangs each result
+    # under its own call's record, and only one of them carries the chain on).
+    response = tree.by_message_id.get(parent.message_id, [parent]) if parent.message_id else [parent]
+    return any(
+        c is not rec and c.uuid not in {m.uuid for m in response} and (c.is_message or c.uuid in continued)
+        for member in response
+        for c in tree.children.get(member.uuid, ())
+    )
 
 
 def _find_side_chains(tree: ConversationTree) -> None:

@@ -32,8 +32,30 @@ def lines_label(msg: ApiMessage) -> str:
     return f"line {first}" if first == last else f"lines {first}-{last}"
 
 
-def message_row(msg: ApiMessage) -> dict[str, Any]:
+def content_rows(sent: dict[str, Any]) -> list[dict[str, Any]]:
+    """The blocks of a message as the client sends it: type, ids, and the text of text blocks."""
+    out = []
+    for block in sent.get("content") or []:
+        if not isinstance(block, dict):
+            continue
+        kind = block.get("type")
+        row: dict[str, Any] = {"type": kind}
+        if kind == "text":
+            row["text"] = block.get("text")
+        elif kind == "tool_use":
+            row["id"], row["name"] = block.get("id"), block.get("name")
+        elif kind == "tool_result":
+            row["tool_use_id"] = block.get("tool_use_id")
+            if block.get("is_error"):
+                row["is_error"] = True
+        out.append(row)
+    return out
+
+
+def message_row(msg: ApiMessage, sent: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One message for programs; with `sent` (wire.message_json), its blocks as the client sends them."""
     stamps = [r.timestamp for r in msg.records if r.timestamp]
+    extra = {"content": content_rows(sent)} if sent is not None else {}
     return {
         "index": msg.index,
         "role": msg.role,
@@ -42,6 +64,7 @@ def message_row(msg: ApiMessage) -> dict[str, Any]:
         "first_timestamp": min(stamps) if stamps else None,
         "last_timestamp": max(stamps) if stamps else None,
         "blocks": [block_summary(p) for p in msg.parts],
+        **extra,
     }
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+
+import orjson
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,16 +30,32 @@ class RecordReader:
         self.transcript = transcript
         self.profile = profile or profile_for(None)
         self._values: dict[int, Any] = {}
+        self._handle = None
 
     def value(self, record: Record) -> Any:
         cached = self._values.get(record.line)
         if cached is None:
             try:
-                cached = self.transcript.read_value(record)
+                cached = self._read(record)
             except (OSError, ValueError):
                 cached = {}
             self._values[record.line] = cached
         return cached
+
+    def _read(self, record: Record) -> Any:
+        if self._handle is None:
+            self._handle = open(self.transcript.path, "rb")
+        self._handle.seek(record.offset)
+        raw = self._handle.read(record.length).rstrip(b"\r\n")
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            return self.transcript.read_value(record)  # the tolerant path: BOM, replaced bytes
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
 
     def content(self, record: Record) -> Any:
         value = self.value(record)
@@ -136,10 +154,12 @@ class LoggedRequest:
         return all(m is not None for m in self.messages)
 
 
-def logged_requests(transcript: Transcript, conversation: Conversation | None, reader: RecordReader | None = None,
+def logged_requests(transcript: Transcript, conversations: list[Conversation], reader: RecordReader | None = None,
                     session_id: str | None = None) -> list[LoggedRequest]:
-    """Every request the file logs for `session_id` (default: the file's own), rebuilt in order."""
-    reader = reader or RecordReader(transcript, conversation.profile if conversation else None)
+    """Every request the file logs for `session_id` (default: any), rebuilt in order. Hashes
+    resolve through the blobs and through the messages of `conversations` (the resumed one, and
+    the compacted ones for requests sent before a compaction)."""
+    reader = reader or RecordReader(transcript, conversations[0].profile if conversations else None)
     known: dict[str, dict[str, Any]] = {}
     requests: list[Record] = []
     for rec in transcript.records:
@@ -153,7 +173,7 @@ def logged_requests(transcript: Transcript, conversation: Conversation | None, r
             requests.append(rec)
     if not requests:
         return []
-    if conversation is not None:
+    for conversation in conversations:
         for message in conversation_json(conversation, reader):
             known.setdefault(message_hash(message), message)
     out: list[LoggedRequest] = []

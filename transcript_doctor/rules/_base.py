@@ -44,3 +44,24 @@ def factory(code: str, name: str, severity: str, fix: str) -> Callable[..., Find
 def tool_label(part: ApiPart) -> str:
     name = f" ({part.block.name})" if part.block.name else ""
     return f"{part.block.tool_id}{name}"
+
+
+def call_label(context, part: ApiPart) -> str:
+    """The call in a user's words: the command a Bash call ran, else the tool and its id."""
+    block = context.transcript.read_block(part.record, part.block.index) if part.block.index is not None else None
+    tool_input = block.get("input") if isinstance(block, dict) else None
+    command = tool_input.get("command") if isinstance(tool_input, dict) else None
+    if isinstance(command, str) and command.strip():
+        command = " ".join(command.split())
+        return f"`{command[:60]}{'…' if len(command) > 60 else ''}`"
+    return f"the {part.block.name} call {part.block.tool_id}" if part.block.name else f"call {part.block.tool_id}"
+
+
+def client_effect(context, fault: str, part: ApiPart | None = None, keeps: str = "") -> str:
+    """"; <what the user's client does with this fault>; <what fix does>", or "" for a client that
+    sends the request as it is (the API's 400 is then the whole story)."""
+    call = call_label(context, part) if part is not None and part.block.kind == "tool_use" else "the call"
+    text = context.profile.effect(fault, call=call, tool_id=part.block.tool_id if part else "")
+    if text is None:
+        return ""
+    return f"; {text}" + (f"; `fix` {keeps}" if keeps else "")

@@ -2,12 +2,15 @@
 
 The conversation that resume continues is the chain of parentUuid links from the leaf back to
 the root. A link to a record that is not there cuts the chain: everything before the break is
-silently left out of the resumed conversation (Claude Code 2.1.100+ guesses a bridge to a record
-written within 5 s; older versions just stop). This usually follows a line that was dropped
+silently left out of the resumed conversation. This usually follows a line that was dropped
 (TD001, TD002) or a record removed by hand.
 
-The fix (unsafe: it asserts a link that was never written) re-links the record to the nearest
-earlier record of the same conversation in the file.
+Claude Code 2.1.100 and later bridge the gap on load: the record is linked to the record written
+last before it, when that is at most 5 s earlier, and the whole history is sent. Where the user's
+client bridges the gap, the finding is a warning and the fix writes that same link into the file
+(safe: it is the link the client already uses). Everywhere else the fix (unsafe: it asserts a link
+that was never written) re-links the record to the nearest earlier record of the same
+conversation in the file.
 
 Failing example (u2's parent "a9" does not exist)::
 
@@ -22,7 +25,7 @@ Passing example::
     {"type":"user","uuid":"u2","parentUuid":"a1",...}
 """
 
-from ..findings import ERROR, INFO, NO_FIX, UNSAFE
+from ..findings import ERROR, INFO, NO_FIX, SAFE, UNSAFE, WARNING
 from ._base import factory
 
 CODE = "TD102"
@@ -46,6 +49,17 @@ def check(context):
                 fix_override=NO_FIX,
             )
             continue
+        bridge = context.tree.bridges.get(rec.uuid)
+        if bridge is not None:
+            yield finding(
+                f"parentUuid {rec.parent} is not in the file; {context.profile.name} links this record to line"
+                f" {bridge.line}, written just before it, and sends the history before it; older clients stop here",
+                record=rec,
+                severity_override=WARNING,
+                fix_override=SAFE,
+                data={"bridge": bridge.uuid, "bridge_line": bridge.line},
+            )
+            continue
         lost = ""
         if main is not None and main.chain.stop_record is rec:
             lost = ": the resumed conversation starts here, everything before it is left out"
@@ -53,4 +67,8 @@ def check(context):
 
 
 def fix(f, plan):
-    plan.relink_to_previous(f, f.line)
+    bridge = (f.data or {}).get("bridge")
+    if bridge is not None:
+        plan.relink(f, f.line, bridge, f"parentUuid now points to line {f.data['bridge_line']}, as the client bridges it")
+    else:
+        plan.relink_to_previous(f, f.line)

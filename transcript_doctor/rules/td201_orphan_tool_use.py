@@ -26,7 +26,7 @@ Passing example::
 
 from ..findings import ERROR, SAFE
 from ..tree import COMPACTED
-from ._base import factory, tool_label
+from ._base import client_effect, factory, tool_label
 
 CODE = "TD201"
 NAME = "orphan-tool-use"
@@ -49,7 +49,8 @@ def check(conversation, context):
             if conversation.kind == COMPACTED and tool_id in context.tree.tool_result_ids:
                 continue  # its result landed after the compaction boundary: TD402 reports the pair
             yield finding(
-                f"tool_use {tool_label(part)} has no tool_result in the next message",
+                f"tool_use {tool_label(part)} has no tool_result in the next message"
+                + client_effect(context, "unanswered-call", part, keeps="keeps the call and records that its result was lost"),
                 api_message=msg,
                 part=part,
                 tool_use_id=tool_id,

@@ -21,7 +21,7 @@ Passing example::
 """
 
 from ..findings import ERROR, SAFE
-from ._base import factory
+from ._base import client_effect, factory
 from .td402_tool_pair_split_by_compaction import split_use
 
 CODE = "TD202"
@@ -47,7 +47,8 @@ def check(conversation, context):
             if split_use(conversation, context, tool_id) is not None:
                 continue  # the call is before a compaction boundary: TD402
             yield finding(
-                f"tool_result for {tool_id} answers no tool_use in this conversation",
+                f"tool_result for {tool_id} answers no tool_use in this conversation"
+                + client_effect(context, "orphan-result", part, keeps="keeps its output as text the model can read"),
                 api_message=msg,
                 part=part,
                 tool_use_id=tool_id,

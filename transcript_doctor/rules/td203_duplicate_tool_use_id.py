@@ -18,7 +18,7 @@ Passing example::
 """
 
 from ..findings import ERROR, SAFE, UNSAFE
-from ._base import factory, tool_label
+from ._base import client_effect, factory, tool_label
 
 CODE = "TD203"
 NAME = "duplicate-tool-use-id"
@@ -38,7 +38,10 @@ def check(conversation, context):
             identical = t.read_content(part.record) == t.read_content(first.record)
             yield finding(
                 f"tool_use {tool_label(part)} repeats the id of line {first.record.line}"
-                + (" (an identical copy)" if identical else " (a different call)"),
+                + (" (an identical copy)" if identical else " (a different call)")
+                + client_effect(context, "duplicate-call", part,
+                                keeps="removes the identical copy (kept in the rejects file)" if identical
+                                else "gives the second call an id of its own, so both are sent"),
                 api_message=msg,
                 part=part,
                 tool_use_id=tool_id,

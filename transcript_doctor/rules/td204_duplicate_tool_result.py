@@ -16,7 +16,7 @@ Passing example::
 """
 
 from ..findings import ERROR, SAFE, UNSAFE
-from ._base import factory
+from ._base import client_effect, factory
 
 CODE = "TD204"
 NAME = "duplicate-tool-result"
@@ -36,7 +36,10 @@ def check(conversation, context):
             identical = t.read_block(part.record, part.block.index) == t.read_block(first.record, first.block.index)
             yield finding(
                 f"second tool_result for {tool_id} (the first is on line {first.record.line})"
-                + (", an identical copy" if identical else ", with different content"),
+                + (", an identical copy" if identical else ", with different content")
+                + client_effect(context, "duplicate-result", part,
+                                keeps="removes the identical copy (kept in the rejects file)" if identical
+                                else "keeps its output as text the model can read"),
                 api_message=msg,
                 part=part,
                 tool_use_id=tool_id,

@@ -21,7 +21,7 @@ Passing example::
 """
 
 from ..findings import ERROR, SAFE
-from ._base import factory, tool_label
+from ._base import client_effect, factory, tool_label
 
 CODE = "TD205"
 NAME = "misplaced-tool-result"
@@ -44,7 +44,8 @@ def check(conversation, context):
             result_msg, result_part = results[tool_id][0]
             yield finding(
                 f"tool_result for {tool_label(part)} is in messages.{result_msg.index} (line {result_part.record.line}),"
-                f" not right after its tool_use (line {part.record.line})",
+                f" not right after its tool_use (line {part.record.line})"
+                + client_effect(context, "late-result", part, keeps="moves the result right after its call"),
                 api_message=msg,
                 record=result_part.record,
                 tool_use_id=tool_id,
