@@ -24,6 +24,7 @@ def render(analysis: Analysis) -> tuple[str, dict[str, int]]:
     out += [
         f"- transcript-doctor {__version__}",
         f"- Claude Code versions in the file: {', '.join(data['versions']) or 'unknown'}; models: {', '.join(data['models']) or 'unknown'}",
+        f"- `messages.N` as {analysis.profile.name} resumes it ({analysis.tree.profile_source})",
         f"- size: {t.size:,} bytes, {t.line_count:,} lines, {len(t.records):,} records; from {data['first_timestamp'] or '?'} to {data['last_timestamp'] or '?'}",
         f"- {red(summary_line(analysis))}",
         "",

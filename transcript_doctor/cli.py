@@ -452,6 +452,7 @@ def explain(
             "messages": [message_row(m) for m in shown],
             "fix": [c.to_json() for c in fix_actions],
             "note": result.note,
+            "client": analysis.profile.to_json(),
         }
         sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
         raise typer.Exit(EXIT_OK if parsed.recognised else EXIT_FINDINGS)
@@ -463,6 +464,7 @@ def explain(
         raise typer.Exit(EXIT_FINDINGS)
     console.print(f"error: {parsed.text[:300]}", markup=False)
     console.print(f"means: {parsed.meaning}", markup=False)
+    console.print(f"read:  as {analysis.profile.name} resumes it ({analysis.tree.profile_source})", markup=False)
     for code in parsed.codes:
         rule = lookup(code)
         if rule and any(f.code == code for f in result.findings):

@@ -171,7 +171,7 @@ def build(transcript: Transcript, client_version: str | None = None) -> Conversa
         written = newest_version(r.version for r in records if r.is_message) or newest_version(
             r.version for r in tree.by_uuid.values() if r.is_message)
         tree.profile = profile_for(written)
-        tree.profile_source = f"the newest version on the resumed chain ({written})" if written else "no version in the file"
+        tree.profile_source = f"the newest version on the resumed chain, {written}" if written else "no version in the file"
     if tree.profile.bridges_missing_parent_s is not None and tree.missing_parents:
         _bridge(tree, tree.profile.bridges_missing_parent_s)
     if tree.leaf is not None:
