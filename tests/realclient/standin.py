@@ -124,14 +124,21 @@ def estimate_request_tokens(body: dict) -> int:
     return len(json.dumps(counted, separators=(",", ":"), ensure_ascii=False)) // 3
 
 
+# How Claude Code asks the model for a compaction summary (2.0.30; 2.1.328).
+_SUMMARY_REQUESTS = ("create a detailed summary of the conversation", "CRITICAL: Respond with TEXT ONLY")
+
+
 class StandinAPI:
     """`with StandinAPI() as api:` serves on `api.base_url` and records `api.requests`.
 
     With `window`, a request estimated above it gets the API's `prompt is too long` 400, and
-    responses report the estimate as their `usage.input_tokens`."""
+    responses report the estimate as their `usage.input_tokens`. With `summaries_fail`, the
+    client's own compaction requests get that 400 too, as when the session is too long for the
+    summariser (2.1.3xx shortens the history it sends the summariser, so it would otherwise fit)."""
 
-    def __init__(self, window: int | None = None) -> None:
+    def __init__(self, window: int | None = None, summaries_fail: bool = False) -> None:
         self.window = window
+        self.summaries_fail = summaries_fail
         self.requests: list[dict] = []
         self.rejections: list[str] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -192,8 +199,9 @@ class StandinAPI:
                     return
                 api.requests.append(body)
                 tokens = estimate_request_tokens(body) if api.window else 10
-                if api.window and tokens > api.window:
-                    problem = f"prompt is too long: {tokens} tokens > {api.window} maximum"
+                asks_summary = any(marker in _last_user_text(body.get("messages") or []) for marker in _SUMMARY_REQUESTS)
+                if api.window and (tokens > api.window or (api.summaries_fail and asks_summary)):
+                    problem = f"prompt is too long: {max(tokens, api.window + 1)} tokens > {api.window} maximum"
                     api.rejections.append(problem)
                     self._json(400, {"type": "error", "error": {"type": "invalid_request_error", "message": problem}})
                     return
