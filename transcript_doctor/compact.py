@@ -302,7 +302,7 @@ def render_summary(facts: list[tuple[int, Facts]], history: str, max_chars: int)
         if len(text) <= max_chars:
             return text
     note = f"\n[{MARKER} the summary was cut to fit the budget]"
-    return text[: max(0, max_chars - len(note))] + note
+    return text[: max(0, max_chars - len(note))] + note if max_chars > 2 * len(note) else text[:max_chars]
 
 
 def _render(facts: list[tuple[int, Facts]], history: str, prompt_chars: int, items: int) -> str:
@@ -468,6 +468,8 @@ def plan(path: str | os.PathLike[str], *, max_tokens: int | None = None, max_ima
     main = analysis.context.main
     if main is None or not main.messages:
         raise CompactError(f"{path}: no conversation to resume, nothing to compact", 1)
+    if analysis.tree.sidechain_only:
+        raise CompactError(f"{path}: a sub-agent's transcript; compact the session that started it", 1)
     errors = [f for f in analysis.findings if f.severity == "error"]
     if errors:
         raise CompactError(
@@ -598,9 +600,11 @@ def _choose_cut(c: Compaction) -> None:
     for n in range(len(items) - 1, -1, -1):
         suffix[n] = suffix[n + 1] + items[n].tokens
     room = c.budget - c.overhead
-    summary_cap = min(SUMMARY_MAX_TOKENS, room // 2) if room > 0 else 0
-    if summary_cap < MIN_SUMMARY_TOKENS:
-        summary_cap = min(MIN_SUMMARY_TOKENS, max(0, room))
+    if room < MIN_SUMMARY_TOKENS:
+        raise CompactError(
+            f"a budget of {c.budget:,} tokens leaves {max(room, 0):,} after what every request carries"
+            f" ({c.overhead:,} tokens): too small even for the summary (at least {MIN_SUMMARY_TOKENS:,})", 1)
+    summary_cap = max(MIN_SUMMARY_TOKENS, min(SUMMARY_MAX_TOKENS, room // 2))
     history = _history_note(c)
 
     def summary_for(cut: int, cap: int) -> tuple[str, int]:
@@ -609,13 +613,8 @@ def _choose_cut(c: Compaction) -> None:
 
     # the earliest cut that surely fits with a summary of at most `summary_cap` tokens ...
     safe = next((cut for cut in cuts if c.overhead + suffix[cut] + summary_cap <= c.budget), None)
-    if safe is None:
-        cap = room
-        if cap < MIN_SUMMARY_TOKENS // 3:
-            raise CompactError(
-                f"a budget of {c.budget:,} tokens leaves {max(room, 0):,} after what every request carries"
-                f" ({c.overhead:,} tokens): too small even for the summary", 1)
-        text, tokens = summary_for(len(items), cap)
+    if safe is None:  # nothing kept: the summary may take all the room
+        text, tokens = summary_for(len(items), room)
         c.cut, c.summary, c.after_tokens = len(items), text, c.overhead + tokens
         return
     # ... then earlier ones, when the summary they need is smaller than the cap
