@@ -22,14 +22,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from transcript_doctor.analysis import analyse
-from transcript_doctor.compact import MARKER, CompactError, compact_file, plan, shrink_content
+from transcript_doctor.compact import MARKER, MIN_SUMMARY_TOKENS, CompactError, compact_file, plan, shrink_content
 
 BASES = [
     CORPUS / "fe869ecb-c176-478f-9734-7e4b8ef12cff.jsonl",
     CORPUS / "b3edadab-bca0-4054-9b41-f7ffa6941260.jsonl",
     CORPUS / "5c0375b4-57a5-4f26-b12d-d022ee4e51b7.jsonl",
     CORPUS / "spotter-tool-heavy-2.1.38.jsonl",
-    EXAMPLES / "clean-2.0.30-parallel-tools.jsonl",
+    CORPUS / "03eb5929-52b3-4b13-ada3-b93ae35806b8.jsonl",
+    CORPUS / "98ce4f1c-b235-4b7d-bc96-d6e13dba30d7.jsonl",
 ]
 EXAMPLES_TO_RUN = max(10, int(os.environ.get("TD_PROPERTY_EXAMPLES", "150")) // 8)
 
@@ -68,8 +69,10 @@ def test_compaction_properties(tmp_path_factory, base, share, image_age, result_
     folder = tmp_path_factory.mktemp("compact")
     source = _copy(base, folder)
     original = source.read_bytes()
-    size = plan(source, max_tokens=10**9).before_tokens
-    budget = int(size * share)
+    measured = plan(source, max_tokens=10**9)
+    size = measured.before_tokens
+    # from just enough for the summary beside what every request carries, to more than the session
+    budget = measured.overhead + MIN_SUMMARY_TOKENS + int(share * max(0, size - measured.overhead))
     try:
         report = compact_file(source, max_tokens=budget, max_image_age=image_age, max_result_chars=result_chars)
     except CompactError as exc:
