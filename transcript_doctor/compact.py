@@ -608,7 +608,7 @@ def _choose_cut(c: Compaction) -> None:
     history = _history_note(c)
 
     def summary_for(cut: int, cap: int) -> tuple[str, int]:
-        text = render_summary([(i.record.line, i.facts) for i in items[:cut]], history, cap * CHARS_PER_TOKEN)
+        text = render_summary([(i.record.line, i.facts) for i in items[:cut]], history, cap * CHARS_PER_TOKEN - 2)
         return text, estimate_tokens(text)
 
     # the earliest cut that surely fits with a summary of at most `summary_cap` tokens ...
