@@ -12,6 +12,7 @@ peak RSS that `getrusage(RUSAGE_CHILDREN)` reports is that step's alone:
 - check: `transcript-doctor check FILE`;  check --format json: the same, JSON report;
 - fix: `transcript-doctor fix FAULTY -o OUT` on a copy with faults injected (tool_results dropped,
   their children re-pointed to the dropped record's parent; the last line torn);
+- compact: `transcript-doctor compact FILE -o OUT` on the clean file (default budget), within fix's target;
 - scan: `transcript-doctor scan DIR --format json` over the folder of 1,000 sessions (every core).
 
 Targets (PASS/FAIL is printed, the exit code is always 0: a measurement, not a test): check within
@@ -297,6 +298,20 @@ def main() -> None:
                 except (ValueError, KeyError, IndexError):
                     pass
             row("fix", fix, floor["wall"], 2.5, rc=fix["rc"], errors_after_fix=left)
+
+            compacted = work / f"compacted-{label}.jsonl"
+            compact = best_of(args.repeat, python, td + ["compact", str(clean), "-o", str(compacted), "--format", "json"],
+                              work / "compact.json")
+            kept = "?"
+            try:
+                kept = json.loads((work / "compact.json").read_text()).get("messages_kept", "?")
+            except (OSError, ValueError):
+                pass
+            row("compact", compact, floor["wall"], 2.5, rc=compact["rc"], messages_kept=kept,
+                x_fix=round(compact["wall"] / fix["wall"], 2) if fix["wall"] else None)
+            if not args.keep:
+                for p in work.glob(f"compacted-{label}.jsonl*"):
+                    p.unlink()
             if not args.keep:
                 for p in work.glob(f"fixed-{label}.jsonl*"):
                     p.unlink()

@@ -687,6 +687,46 @@ def redact(
 
 
 @app.command()
+def compact(
+    path: Path = typer.Argument(..., help="The transcript (.jsonl) that has grown too long."),
+    max_tokens: Optional[int] = typer.Option(None, "--max-tokens", help="Budget for the resumed conversation (default: the model's window minus 40,000 for the reply)."),
+    max_image_age: Optional[int] = typer.Option(None, "--max-image-age", help="Replace images older than this many turns with a note."),
+    max_result_chars: Optional[int] = typer.Option(None, "--max-result-chars", help="Cut tool results longer than this to their head and tail."),
+    in_place: bool = typer.Option(False, "--in-place", help="Replace the file itself, keeping the original as <file>.bak."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write here instead of a new session beside the input."),
+    output_format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text for people, json for programs."),
+) -> None:
+    """Compact a session that is too long to resume, without a model: a compaction boundary, a
+    summary made from the transcript, and the most recent turns verbatim, within the budget.
+
+    Written as a new session beside the input (prints `claude --resume <id>`) unless --in-place or
+    -o is given. Every input line is kept byte for byte before the boundary. Exit code 0 when
+    written or nothing needed, 1 when it cannot be compacted (errors: fix first; budget too small),
+    2 on bad usage or unreadable input.
+    """
+    import json
+
+    from .compact import CompactError, compact_file, describe
+    from .writer import WriteRefused
+
+    if in_place and output is not None:
+        raise fail("choose one of --output and --in-place")
+    try:
+        report = compact_file(path, max_tokens=max_tokens, max_image_age=max_image_age,
+                              max_result_chars=max_result_chars, in_place=in_place, output=output)
+    except CompactError as exc:
+        raise fail(str(exc), exc.code)
+    except (WriteRefused, OSError) as exc:
+        raise fail(f"{getattr(exc, 'strerror', None) or exc}; the input is untouched")
+    if output_format is OutputFormat.json:
+        sys.stdout.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    else:
+        for line in describe(report, new_session=not in_place and output is None):
+            _console().print(line, markup=False)
+    raise typer.Exit(EXIT_OK)
+
+
+@app.command()
 def bundle(
     path: Path = typer.Argument(..., help="The transcript to report on."),
     output: Path = typer.Option(..., "--output", "-o", help="Where to write the Markdown report."),

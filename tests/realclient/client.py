@@ -38,6 +38,19 @@ def install(version: str = VERSION) -> Path:
     return cli
 
 
+def installed(version: str) -> Path:
+    """An already installed client of `version` (cli.js up to 2.1.112, the native binary after),
+    from the cache; ClientUnavailable when it is not there (it is ~370 MB: not installed here)."""
+    root = Path(os.environ.get("TD_CLAUDE_CODE_CACHE", Path.home() / ".cache" / "transcript-doctor-tests")) / f"claude-code-{version}"
+    package = root / "node_modules" / "@anthropic-ai" / "claude-code"
+    for candidate in (package / "cli.js", package / "bin" / "claude.exe"):
+        if candidate.is_file():
+            return candidate
+    if version == VERSION:
+        return install(version)
+    raise ClientUnavailable(f"Claude Code {version} is not installed in {root}")
+
+
 @dataclass
 class Run:
     returncode: int
@@ -70,7 +83,8 @@ class Sandbox:
         }
 
     def claude(self, *args: str) -> Run:
-        proc = subprocess.run(["node", str(self.cli), *args, "--allowedTools", "Bash(echo:*)"],
+        runner = ["node", str(self.cli)] if self.cli.suffix == ".js" else [str(self.cli)]
+        proc = subprocess.run([*runner, *args, "--allowedTools", "Bash(echo:*)"],
                               cwd=self.project, env=self.env, capture_output=True, text=True, timeout=TIMEOUT)
         return Run(proc.returncode, proc.stdout, proc.stderr)
 

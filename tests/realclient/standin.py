@@ -117,10 +117,28 @@ def _answer(body: dict) -> list[dict]:
     return [{"type": "text", "text": "MOCK-OK"}]
 
 
-class StandinAPI:
-    """`with StandinAPI() as api:` serves on `api.base_url` and records `api.requests`."""
+def estimate_request_tokens(body: dict) -> int:
+    """The stand-in's token count of a request: 3 characters of compact JSON a token, over the
+    system prompt, the tools and the messages (the estimate `transcript-doctor compact` uses)."""
+    counted = {k: body.get(k) for k in ("system", "tools", "messages")}
+    return len(json.dumps(counted, separators=(",", ":"), ensure_ascii=False)) // 3
 
-    def __init__(self) -> None:
+
+# How Claude Code asks the model for a compaction summary (2.0.30; 2.1.328).
+_SUMMARY_REQUESTS = ("create a detailed summary of the conversation", "CRITICAL: Respond with TEXT ONLY")
+
+
+class StandinAPI:
+    """`with StandinAPI() as api:` serves on `api.base_url` and records `api.requests`.
+
+    With `window`, a request estimated above it gets the API's `prompt is too long` 400, and
+    responses report the estimate as their `usage.input_tokens`. With `summaries_fail`, the
+    client's own compaction requests get that 400 too, as when the session is too long for the
+    summariser (2.1.3xx shortens the history it sends the summariser, so it would otherwise fit)."""
+
+    def __init__(self, window: int | None = None, summaries_fail: bool = False) -> None:
+        self.window = window
+        self.summaries_fail = summaries_fail
         self.requests: list[dict] = []
         self.rejections: list[str] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -180,7 +198,16 @@ class StandinAPI:
                     self._json(404, {"type": "error", "error": {"type": "not_found_error", "message": "Not found"}})
                     return
                 api.requests.append(body)
-                problem = validate_messages(body.get("messages") or [])
+                tokens = estimate_request_tokens(body) if api.window else 10
+                asks_summary = any(marker in _last_user_text(body.get("messages") or []) for marker in _SUMMARY_REQUESTS)
+                if api.window and (tokens > api.window or (api.summaries_fail and asks_summary)):
+                    problem = f"prompt is too long: {max(tokens, api.window + 1)} tokens > {api.window} maximum"
+                    api.rejections.append(problem)
+                    self._json(400, {"type": "error", "error": {"type": "invalid_request_error", "message": problem}})
+                    return
+                # 2.1.3xx sends role "system" entries in `messages` (empty ones after a compaction):
+                # whether the API accepts them is not known, so they are not judged here.
+                problem = validate_messages([m for m in body.get("messages") or [] if m.get("role") != "system"])
                 if problem:
                     api.rejections.append(problem)
                     self._json(400, {"type": "error", "error": {"type": "invalid_request_error", "message": problem}})
@@ -189,10 +216,10 @@ class StandinAPI:
                 stop = "tool_use" if any(b["type"] == "tool_use" for b in blocks) else "end_turn"
                 message = {"id": f"msg_01mock{next(_ids):020d}", "type": "message", "role": "assistant",
                            "model": body.get("model", "claude-sonnet-4-5-20250929"), "content": [],
-                           "stop_reason": None, "stop_sequence": None, "usage": {"input_tokens": 10, "output_tokens": 1}}
+                           "stop_reason": None, "stop_sequence": None, "usage": {"input_tokens": tokens, "output_tokens": 1}}
                 if not body.get("stream"):
                     self._json(200, {**message, "content": blocks, "stop_reason": stop,
-                                     "usage": {"input_tokens": 10, "output_tokens": 2}})
+                                     "usage": {"input_tokens": tokens, "output_tokens": 2}})
                     return
                 self.send_response(200)
                 self.send_header("content-type", "text/event-stream")

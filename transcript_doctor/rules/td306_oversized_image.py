@@ -3,7 +3,8 @@
 The API answers ``400 messages.N.content.M.image.source.base64: image exceeds 5 MB maximum``
 for every later request of the session. The fix (unsafe: the image leaves the conversation; the
 original line is kept in ``<output>.rejects``) replaces the image with a text block that says
-what was there.
+what was there. ``transcript-doctor compact FILE --max-image-age K`` does the same for every image
+older than K turns in a compacted copy, keeping the original history in the file.
 
 Failing example::
 

@@ -4,8 +4,9 @@ Claude Code records the ``usage`` of every response: input plus cache tokens is 
 conversation weighed at that request. When the last figure is within 5% of the window (200,000
 tokens; 1,000,000 for 1M-context models) and no compaction came after it, the next request fails
 with ``prompt is too long: X tokens > 200000 maximum`` and keeps failing on resume. Information
-for the person triaging: compact (``/compact``), or fork the session. An API error record that says
-"prompt is too long" is reported too. No automatic fix.
+for the person triaging: ``transcript-doctor compact FILE`` writes a compacted session offline
+(no model needed, so it works when ``/compact`` itself is too long), or ``/compact``, or fork the
+session. An API error record that says "prompt is too long" is reported too. No automatic fix.
 
 Failing example (last response)::
 
@@ -40,14 +41,15 @@ def check(conversation, context):
         if rec.type == "assistant" and rec.usage_context and not rec.is_api_error:
             last = rec
         if rec.error_text and "prompt is too long" in rec.error_text:
-            yield finding(f"the API refused a request: {rec.error_text}", record=rec)
+            yield finding(f"the API refused a request: {rec.error_text}; `transcript-doctor compact` writes a session that fits", record=rec)
     if last is None:
         return
     window = window_for(last.model)
     if last.usage_context >= window * MARGIN:
         yield finding(
             f"the last response used {last.usage_context:,} of {window:,} context tokens"
-            f" ({last.usage_context / window:.0%}) and no compaction followed: the next request may fail as too long",
+            f" ({last.usage_context / window:.0%}) and no compaction followed: the next request may fail as too long"
+            " (`transcript-doctor compact` writes a session that fits)",
             record=last,
             api_message=conversation.message_of(last),
         )

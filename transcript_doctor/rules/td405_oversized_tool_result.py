@@ -4,7 +4,9 @@ A ``cat`` of a log file or a huge ``grep`` can return hundreds of kilobytes. Eve
 carries it again: it crowds out the conversation, triggers early compaction, and past the window
 makes the session fail with ``prompt is too long``. Reported when one result is estimated at more
 than a quarter of a 200,000-token window (about 4 characters a token). No automatic fix: the
-content is the user's; ``/compact`` or a fork without it are the remedies.
+content is the user's; ``transcript-doctor compact FILE --max-result-chars C`` keeps its head and
+tail in a compacted copy (the whole result stays in the history and the rejects file), or
+``/compact`` or a fork without it.
 
 Failing example::
 
@@ -37,7 +39,8 @@ def check(conversation, context):
             tokens = part.block.size // CHARS_PER_TOKEN
             if tokens > WINDOW * SHARE:
                 yield finding(
-                    f"tool_result for {part.block.tool_id} is about {tokens:,} tokens ({tokens / WINDOW:.0%} of a 200k window)",
+                    f"tool_result for {part.block.tool_id} is about {tokens:,} tokens ({tokens / WINDOW:.0%} of a 200k window);"
+                    " `transcript-doctor compact --max-result-chars` shrinks it",
                     api_message=msg,
                     part=part,
                     tool_use_id=part.block.tool_id,
