@@ -191,7 +191,7 @@ def check(
     ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Skip these rules: codes, names or prefixes."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Leave out info findings."),
     session: Optional[str] = SESSION_OPTION,
-    project: Optional[Path] = PROJECT_OPTION,
+    project_dir: Optional[Path] = PROJECT_OPTION,
 ) -> None:
     """Report every structural fault, most severe first: file:line, code, severity, messages.N.
 
@@ -201,7 +201,7 @@ def check(
     from .reader import UnreadableInput
     from .report import analysis_json, render_text, report_json, unreadable_json
 
-    paths = resolve_inputs(paths, session, project)
+    paths = resolve_inputs(paths, session, project_dir)
     rules = choose_rules(select, ignore)
     targets = expand_paths(paths)
     files_json = []
@@ -261,7 +261,7 @@ def fix(
     select: Optional[List[str]] = typer.Option(None, "--select", help="Only repair findings of these rules."),
     ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Leave findings of these rules alone."),
     session: Optional[str] = SESSION_OPTION,
-    project: Optional[Path] = PROJECT_OPTION,
+    project_dir: Optional[Path] = PROJECT_OPTION,
 ) -> None:
     """Repair a transcript so that Claude Code resumes it and the API accepts it, losing nothing.
 
@@ -274,7 +274,7 @@ def fix(
 
     if sum(bool(x) for x in (output is not None, in_place, new_session)) > 1:
         raise fail("choose one of --output, --in-place and --new-session")
-    path = resolve_input(path, session, project)
+    path = resolve_input(path, session, project_dir)
     rules = choose_rules(select, ignore)
     size = _size(path)
     progress = ReadingProgress(size)
@@ -418,7 +418,7 @@ def explain(
     output_format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f"),
     around: int = typer.Option(2, "--around", help="Messages of context to show on each side."),
     session: Optional[str] = SESSION_OPTION,
-    project: Optional[Path] = PROJECT_OPTION,
+    project_dir: Optional[Path] = PROJECT_OPTION,
 ) -> None:
     """Map an API error (messages.N, content.M, tool ids, prompt too long) onto the transcript.
 
@@ -434,7 +434,7 @@ def explain(
 
     if error is None and path is not None and not path.exists() and str(path) != "-" and not path.name.endswith(".jsonl"):
         path, error = None, str(path)  # `explain "messages.3: ..."`: the one argument is the error, not a file
-    path = resolve_input(path, session, project)
+    path = resolve_input(path, session, project_dir)
     if error is None:
         if sys.stdin is None or sys.stdin.isatty():
             raise fail("give the error text as an argument or on standard input")
@@ -514,7 +514,7 @@ def show(
     as_json: bool = typer.Option(False, "--json", help="One JSON object per message."),
     context: int = typer.Option(3, "--context", help="Messages on each side with --around."),
     session: Optional[str] = SESSION_OPTION,
-    project: Optional[Path] = PROJECT_OPTION,
+    project_dir: Optional[Path] = PROJECT_OPTION,
 ) -> None:
     """The conversation as the API would receive it on resume, one line per message."""
     import json
@@ -523,7 +523,7 @@ def show(
     from .tree import BRANCH, Chain, _walk_up
     from .views import message_line, message_row, window
 
-    path = resolve_input(path, session, project)
+    path = resolve_input(path, session, project_dir)
     analysis = _analyse_or_fail(path)
     conversation = analysis.context.main
     if branch is not None:
@@ -565,14 +565,14 @@ def stats(
     path: Optional[Path] = typer.Argument(None, help="The transcript to measure (default: this project's latest session)."),
     output_format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f"),
     session: Optional[str] = SESSION_OPTION,
-    project: Optional[Path] = PROJECT_OPTION,
+    project_dir: Optional[Path] = PROJECT_OPTION,
 ) -> None:
     """Records by type, branches, tool calls and their errors, API errors, context size over time."""
     import json
 
     from .stats import compute, sparkline
 
-    path = resolve_input(path, session, project)
+    path = resolve_input(path, session, project_dir)
     data = compute(_analyse_or_fail(path))
     if output_format is OutputFormat.json:
         sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")

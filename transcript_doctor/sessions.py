@@ -336,7 +336,7 @@ def resume_command(written: Path, session_id: Optional[str], cwd: Optional[str])
     `claude --resume <id>` reads `<id>.jsonl` in the projects folder of the directory it runs in.
     A file that is already there resumes as it is; any other is first copied there, under the
     session's id, from the directory the session ran in (`cwd`), and the file it replaces is
-    kept as .bak."""
+    kept as .bak (.bak.1 and so on when that is taken, as `fix --in-place` does)."""
     written = Path(os.path.abspath(written))
     folder = written.parent if written.parent.parent == Path(os.path.abspath(projects_dir())) else None
     if folder is not None:
@@ -356,7 +356,9 @@ def resume_command(written: Path, session_id: Optional[str], cwd: Optional[str])
     if not folder.is_dir():
         steps.append(f"mkdir -p {_shell_path(folder)}")
     if target.exists():
-        steps.append(f"mv {_shell_path(target)} {_shell_path(target.with_name(target.name + '.bak'))}")
+        from .writer import backup_path
+
+        steps.append(f"mv {_shell_path(target)} {_shell_path(backup_path(target))}")
     steps.append(f"cp {_shell_path(written)} {_shell_path(target)}")
     steps.append(_resume_line(session_id, cwd))
     return " && ".join(steps)
@@ -393,7 +395,7 @@ def overview(project: Optional[os.PathLike | str] = None, workers: Optional[int]
             "path": str(s.path),
             "session_id": s.id,
             "size": s.size,
-            "modified": datetime.fromtimestamp(s.mtime, timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
+            "modified": datetime.fromtimestamp(s.mtime, timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),  # last write
             "last_activity": h.get("last_activity"),
             "health": state,
             "errors": h.get("errors", 0),
@@ -406,14 +408,10 @@ def overview(project: Optional[os.PathLike | str] = None, workers: Optional[int]
 
 
 def _when(row: dict) -> str:
+    """The file's last write, in local time: the order of the list and what `--continue` goes by."""
     from datetime import datetime
 
-    stamp = row["last_activity"] or row["modified"]
-    try:
-        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone()
-    except ValueError:
-        return stamp[:16]
-    return moment.strftime("%Y-%m-%d %H:%M")
+    return datetime.fromisoformat(row["modified"].replace("Z", "+00:00")).astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def _size(n: int) -> str:
@@ -434,8 +432,8 @@ def _health(row: dict) -> str:
 
 def overview_lines(data: dict, width: int = 80) -> list[str]:
     """One line a session, fitted to `width` columns: last activity, health, size, id, last prompt."""
-    head = f"{'last activity':16}  {'health':10}  {'size':>7}  {'session':8}  last prompt"
-    lines = [f"sessions of {data['project']} ({_tilde(data['folder'])}), newest first:", head]
+    head = f"{'modified':16}  {'health':10}  {'size':>7}  {'session':8}  last prompt"
+    lines = [f"sessions of {data['project']}, newest first:", head]
     room = max(12, width - 50)
     for row in data["sessions"]:
         if row["continue_skips"]:
@@ -447,5 +445,5 @@ def overview_lines(data: dict, width: int = 80) -> list[str]:
         lines.append(f"{_when(row):16}  {_health(row):10}  {_size(row['size']):>7}  {row['session_id'][:8]}  {prompt}")
     if data["latest"]:
         latest_id = Path(data["latest"]).stem
-        lines.append(f"`claude --continue` resumes {latest_id[:8]}; check, fix, explain, show and stats with no path read it")
+        lines.append(f"`claude --continue` and commands given no path take {latest_id[:8]}")
     return lines
