@@ -194,7 +194,8 @@ def test_no_claude_folder_and_a_project_never_used(box):
     for command in ("check", "fix", "show", "stats", "sessions"):
         result = box.run(command, cwd=fresh)
         assert result.code == 2, (command, result.err)
-        assert result.err.startswith("transcript-doctor: no Claude Code data on this machine: ~/.claude does not exist"), result.err
+        assert result.err == ("transcript-doctor: no Claude Code sessions on this machine: ~/.claude does not exist;"
+                              " give a transcript file instead\n"), result.err
         assert "Traceback" not in result.err
     (box.config / "projects" / project_slug(os.path.realpath(box.project("used")))).mkdir(parents=True)
     never = box.run("check", cwd=fresh)
@@ -212,7 +213,7 @@ def test_claude_config_dir_is_honoured(box):
     result = box.run("check", "--format", "json", cwd=app, env={"CLAUDE_CONFIG_DIR": str(config)})
     assert [f["path"] for f in result.json()["files"]] == [str(in_config)]
     missing = box.run("check", cwd=app, env={"CLAUDE_CONFIG_DIR": str(box.root / "none")})
-    assert missing.code == 2 and f"{box.root / 'none'} does not exist ($CLAUDE_CONFIG_DIR" in missing.err
+    assert missing.code == 2 and f"$CLAUDE_CONFIG_DIR is {box.root / 'none'}, which does not exist" in missing.err
 
 
 def test_a_long_path_uses_the_cut_slug_and_its_hash(box):

@@ -192,9 +192,8 @@ def _tilde(path: Path | str) -> str:
 def _project_sessions(directory: str) -> tuple[Path, list[Session]]:
     config = config_dir()
     if not config.is_dir():
-        where = "$CLAUDE_CONFIG_DIR" if os.environ.get("CLAUDE_CONFIG_DIR") else "~/.claude"
-        raise NothingFound(f"no Claude Code data on this machine: {_tilde(config)} does not exist ({where} is where Claude Code"
-                           " keeps its sessions); give a transcript file instead")
+        where = f"$CLAUDE_CONFIG_DIR is {config}, which" if os.environ.get("CLAUDE_CONFIG_DIR") else _tilde(config)
+        raise NothingFound(f"no Claude Code sessions on this machine: {where} does not exist; give a transcript file instead")
     folder = project_folder(directory)
     if folder is None:
         raise NothingFound(f"Claude Code has no sessions for {directory}: no folder {_tilde(projects_dir() / project_slug(directory))}"
@@ -337,6 +336,7 @@ def resume_command(written: Path, session_id: Optional[str], cwd: Optional[str])
     A file that is already there resumes as it is; any other is first copied there, under the
     session's id, from the directory the session ran in (`cwd`), and the file it replaces is
     kept as .bak (.bak.1 and so on when that is taken, as `fix --in-place` does)."""
+    shown = written  # as the user named it: a relative path stays relative
     written = Path(os.path.abspath(written))
     folder = written.parent if written.parent.parent == Path(os.path.abspath(projects_dir())) else None
     if folder is not None:
@@ -359,7 +359,7 @@ def resume_command(written: Path, session_id: Optional[str], cwd: Optional[str])
         from .writer import backup_path
 
         steps.append(f"mv {_shell_path(target)} {_shell_path(backup_path(target))}")
-    steps.append(f"cp {_shell_path(written)} {_shell_path(target)}")
+    steps.append(f"cp {_shell_path(shown)} {_shell_path(target)}")
     steps.append(_resume_line(session_id, cwd))
     return " && ".join(steps)
 
