@@ -212,6 +212,8 @@ def test_claude_config_dir_is_honoured(box):
     in_config = box.session(app, session_id(2), BROKEN, age=100, config=config)
     result = box.run("check", "--format", "json", cwd=app, env={"CLAUDE_CONFIG_DIR": str(config)})
     assert [f["path"] for f in result.json()["files"]] == [str(in_config)]
+    scan = box.run("scan", "--format", "json", cwd=box.root, env={"CLAUDE_CONFIG_DIR": str(config)})
+    assert [f["path"] for f in scan.json()["files"]] == [str(in_config)]
     missing = box.run("check", cwd=app, env={"CLAUDE_CONFIG_DIR": str(box.root / "none")})
     assert missing.code == 2 and f"$CLAUDE_CONFIG_DIR is {box.root / 'none'}, which does not exist" in missing.err
 

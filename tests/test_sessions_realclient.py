@@ -151,3 +151,41 @@ def test_no_path_picks_the_session_claude_continue_resumes(binary, tmp_path):
         assert said.returncode == 2 and f"is empty: ~/.claude/projects/{folder.name}/{empty.name} holds 0 bytes" in said.stderr
         assert continued(box, app) == empty.name
         assert not api.rejections
+
+
+def run_resume_line(box: Box, line: str, cwd: Path, prompt: str) -> None:
+    """Run what `fix` printed, as a user pastes it, with the client in place of `claude`."""
+    command = line.removeprefix("resume it with: ").split("  (the original")[0]
+    assert re.search(r"(^| && )claude --resume [0-9a-f-]{36}$", command), command
+    command = command.replace("claude --resume", f"{box.binary} -p --resume") + f" {prompt!r} --allowedTools 'Bash(echo:*)'"
+    proc = subprocess.run(["bash", "-c", command], cwd=cwd, env=box.env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and "MOCK-OK" in proc.stdout, proc.stderr[-500:]
+
+
+def test_the_line_fix_ends_with_resumes_the_repaired_session(binary, tmp_path):
+    with StandinAPI() as api:
+        box = Box(binary, tmp_path, api.base_url)
+        app = tmp_path / "app"
+        app.mkdir()
+        box.claude(app, "-p", "USE-TOOLS first")
+        session = next(box.folder(app).glob("*.jsonl"))
+        torn = b'{"parentUuid":"x","type":"user","message":{"role":"user","content":"half a li'
+        session.write_bytes(session.read_bytes() + torn)  # the client died writing a line
+
+        fixed = box.td(app, "fix")  # in the project's folder, no path: <id>.fixed.jsonl beside it
+        assert fixed.returncode == 0, fixed.stderr
+        line = fixed.stdout.splitlines()[-1]
+        assert line.startswith("resume it with: mv ") and " && cp " in line
+        run_resume_line(box, line, app, "after the fix")
+        text = session.read_text()
+        assert "after the fix" in text and torn.decode() not in text  # the repaired file took the new turn
+        assert session.with_name(session.name + ".bak").read_bytes().endswith(torn)  # and the original is kept
+
+        session.write_bytes(session.read_bytes() + torn)
+        in_place = box.td(tmp_path, "fix", "--in-place", "--project", str(app))  # from another folder
+        assert in_place.returncode == 0, in_place.stderr
+        line = in_place.stdout.splitlines()[-1]
+        assert line.startswith(f"resume it with: cd {os.path.realpath(app)} && claude --resume {session.stem}  (the original is kept as ")
+        run_resume_line(box, line, tmp_path, "after the second fix")
+        assert "after the second fix" in session.read_text()
+        assert not api.rejections

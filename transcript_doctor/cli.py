@@ -648,7 +648,7 @@ def sessions(
 
 @app.command()
 def scan(
-    root: Optional[Path] = typer.Argument(None, help="Folder to scan (default ~/.claude/projects)."),
+    root: Optional[Path] = typer.Argument(None, help="Folder to scan (default ~/.claude/projects, or $CLAUDE_CONFIG_DIR/projects)."),
     output_format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f"),
     workers: Optional[int] = typer.Option(None, "--workers", "-j", help="Processes to use (default: every core)."),
     limit: Optional[int] = typer.Option(None, "--limit", help="Show only the N worst files."),

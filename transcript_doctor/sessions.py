@@ -375,7 +375,7 @@ def _shell_path(path: Path) -> str:
 
 def overview(project: Optional[os.PathLike | str] = None, workers: Optional[int] = None) -> dict:
     """This project's sessions, newest first, each with its health (from check), size, last
-    prompt and last activity, and which one `claude --continue` (and a command given no path)
+    prompt, last write and last record's timestamp, and which one `claude --continue` (and a command given no path)
     would pick."""
     from datetime import datetime, timezone
 
@@ -431,7 +431,7 @@ def _health(row: dict) -> str:
 
 
 def overview_lines(data: dict, width: int = 80) -> list[str]:
-    """One line a session, fitted to `width` columns: last activity, health, size, id, last prompt."""
+    """One line a session, fitted to `width` columns: last write, health, size, id, last prompt."""
     head = f"{'modified':16}  {'health':10}  {'size':>7}  {'session':8}  last prompt"
     lines = [f"sessions of {data['project']}, newest first:", head]
     room = max(12, width - 50)
