@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -291,3 +292,26 @@ def test_the_resume_line_never_overwrites_a_backup(box, app):
     taken.write_bytes(b"an older backup")
     last = box.run("fix", cwd=app).out.splitlines()[-1]
     assert f"{sid}.jsonl ~/.claude/projects/{project_slug(os.path.realpath(app))}/{sid}.jsonl.bak.1 && cp" in last
+
+
+REAL = Path(__file__).resolve().parent / "sessions-2.1.328"
+
+
+def test_sessions_the_real_client_wrote(box):
+    """Files and layout of Claude Code 2.1.328, copied as they are: <id>.jsonl and <id>/subagents/."""
+    app = box.project("app")
+    folder = box.folder_of(app)
+    shutil.copytree(REAL, folder, ignore=shutil.ignore_patterns("README.md"))
+    older, newer = folder / "6583b93e-a699-488e-8ebc-1bb17dded4f8.jsonl", folder / "feccd329-6819-466f-8c58-badb6037d4a2.jsonl"
+    now = time.time()
+    for path, age in ((older, 3600), (newer, 600), (next(folder.rglob("agent-*.jsonl")), 1)):
+        os.utime(path, (now - age, now - age))
+    check = box.run("check", "--format", "json", cwd=app)
+    assert check.code == 0, check.err
+    assert [f["path"] for f in check.json()["files"]] == [str(newer)]
+    data = json.loads(box.run("sessions", "--format", "json", cwd=app).out)
+    assert [(r["session_id"][:8], r["last_prompt"], r["health"]) for r in data["sessions"]] == [
+        ("feccd329", "thanks", "clean"), ("6583b93e", "done", "clean")]  # the `last-prompt` records 2.1.328 writes
+    os.utime(older, (now, now))
+    show = box.run("show", "--json", cwd=app)
+    assert show.code == 0 and older.name in show.err
