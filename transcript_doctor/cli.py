@@ -347,7 +347,7 @@ def _fix_analysed(path, analysis, rules, output, in_place, new_session, diff, un
         repair.cleanup()
     left = repair.errors_left
     resume = None
-    if not left:
+    if not left and str(repair.output or path) != "-":
         from .sessions import resume_command
 
         resume = resume_command(repair.output or path, new_id or recorded_session, cwd)
@@ -432,7 +432,7 @@ def explain(
     from .rules import lookup
     from .views import message_line, message_row, window
 
-    if error is None and path is not None and not path.exists() and str(path) != "-" and not path.name.endswith(".jsonl"):
+    if error is None and path is not None and not os.path.exists(path) and str(path) != "-" and not path.name.endswith(".jsonl"):
         path, error = None, str(path)  # `explain "messages.3: ..."`: the one argument is the error, not a file
     path = resolve_input(path, session, project_dir)
     if error is None:
