@@ -195,7 +195,7 @@ def test_an_empty_latest_session_is_named_not_read(box, app):
 
 def test_no_claude_folder_and_a_project_never_used(box):
     fresh = box.project("fresh")
-    for command in ("check", "fix", "show", "stats", "sessions"):
+    for command in ("check", "fix", "sessions"):
         result = box.run(command, cwd=fresh)
         assert result.code == 2, (command, result.err)
         assert result.err == ("transcript-doctor: no Claude Code sessions on this machine: ~/.claude does not exist;"
