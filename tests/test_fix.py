@@ -4,6 +4,7 @@ and a second run changes nothing."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import orjson
@@ -155,7 +156,10 @@ def test_new_session_writes_a_resumable_copy(tmp_path):
     assert b"362ca5dc-615a-44ed-a1b2-7073d1d090e2" not in out.read_bytes()
     assert run("check", out).code == 0
     text = run("fix", src, "--new-session")
-    assert "resume it with: cd /home/dev/app && claude --resume " in text.out
+    # Written outside Claude Code's projects folder: the line copies it there, then resumes it from the session's folder.
+    last = text.out.splitlines()[-1]
+    assert re.fullmatch(r"resume it with: (mkdir -p \S+ && )?cp \S+/(\S{36})\.jsonl \S+/-home-dev-app/\2\.jsonl"
+                        r" && cd /home/dev/app && claude --resume \2", last), last
 
 
 def test_oversized_image_is_replaced_with_unsafe_fixes(tmp_path):

@@ -164,6 +164,31 @@ def expand_paths(paths: List[Path]) -> list[tuple[Path, Optional[str]]]:
     return out
 
 
+SESSION_OPTION = typer.Option(None, "--session", help="With no path: the session with this id (a unique prefix is enough).")
+PROJECT_OPTION = typer.Option(None, "--project", help="With no path: a session of the project in this folder (default: the current one).")
+
+
+def resolve_inputs(paths: Optional[List[Path]], session: Optional[str], project: Optional[Path]) -> List[Path]:
+    """The paths given, or else the session picked the way `claude --continue` picks it (the
+    latest of this project, or --session ID, or --project DIR's); says which on stderr."""
+    if paths:
+        if session is not None or project is not None:
+            raise fail("give a transcript path, or --session/--project, not both")
+        return list(paths)
+    from .sessions import NothingFound, describe, pick
+
+    try:
+        picked = pick(session, project)
+    except NothingFound as exc:
+        raise fail(str(exc))
+    _console(stderr=True).print(f"transcript-doctor: {describe(picked)}", markup=False)
+    return [picked.path]
+
+
+def resolve_input(path: Optional[Path], session: Optional[str], project: Optional[Path]) -> Path:
+    return resolve_inputs([path] if path is not None else None, session, project)[0]
+
+
 def _version(value: bool) -> None:
     if value:
         print(f"transcript-doctor {__version__}")
@@ -179,12 +204,14 @@ def _root(
 
 @app.command()
 def check(
-    paths: List[Path] = typer.Argument(..., help="Transcript files (.jsonl) or folders to search for them."),
+    paths: Optional[List[Path]] = typer.Argument(None, help="Transcript files (.jsonl) or folders to search for them (default: this project's latest session)."),
     output_format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text for people, json for programs."),
     select: Optional[List[str]] = typer.Option(None, "--select", help="Only these rules: codes, names or prefixes (TD2), comma-separated."),
     ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Skip these rules: codes, names or prefixes."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Leave out info findings."),
     client_version: Optional[str] = client_version_option(),
+    session: Optional[str] = SESSION_OPTION,
+    project_dir: Optional[Path] = PROJECT_OPTION,
 ) -> None:
     """Report every structural fault, most severe first: file:line, code, severity, messages.N.
 
@@ -194,6 +221,7 @@ def check(
     from .reader import UnreadableInput
     from .report import analysis_json, render_text, report_json, unreadable_json
 
+    paths = resolve_inputs(paths, session, project_dir)
     rules = choose_rules(select, ignore)
     client_version = checked_client_version(client_version)
     targets = expand_paths(paths)
@@ -245,7 +273,7 @@ def check(
 
 @app.command()
 def fix(
-    path: Path = typer.Argument(..., help="The transcript (.jsonl) to repair."),
+    path: Optional[Path] = typer.Argument(None, help="The transcript (.jsonl) to repair (default: this project's latest session)."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Where to write the repaired transcript (default: <name>.fixed.jsonl beside it)."),
     diff: bool = typer.Option(False, "--diff", help="Show what would change, field by field; write nothing."),
     in_place: bool = typer.Option(False, "--in-place", help="Replace the file itself, keeping the original as <file>.bak."),
@@ -255,6 +283,8 @@ def fix(
     select: Optional[List[str]] = typer.Option(None, "--select", help="Only repair findings of these rules."),
     ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Leave findings of these rules alone."),
     client_version: Optional[str] = client_version_option(),
+    session: Optional[str] = SESSION_OPTION,
+    project_dir: Optional[Path] = PROJECT_OPTION,
 ) -> None:
     """Repair a transcript so that Claude Code resumes it and the API accepts it, losing nothing.
 
@@ -267,6 +297,7 @@ def fix(
 
     if sum(bool(x) for x in (output is not None, in_place, new_session)) > 1:
         raise fail("choose one of --output, --in-place and --new-session")
+    path = resolve_input(path, session, project_dir)
     rules = choose_rules(select, ignore)
     client_version = checked_client_version(client_version)
     size = _size(path)
@@ -309,7 +340,8 @@ def _fix_analysed(path, analysis, rules, output, in_place, new_session, diff, un
 
     workdir_parent = Path(tempfile.gettempdir()) if diff else (target.parent if str(target.parent) else Path("."))
     try:
-        cwd = _session_cwd(analysis) if new_session else None
+        cwd = _session_cwd(analysis)
+        recorded_session = analysis.tree.expected_session
         repair = stage(analysis, rules, unsafe_fixes, workdir_parent, release=True, progress=progress.reading)
     except WriteRefused as exc:
         raise fail(str(exc))
@@ -338,6 +370,11 @@ def _fix_analysed(path, analysis, rules, output, in_place, new_session, diff, un
     finally:
         repair.cleanup()
     left = repair.errors_left
+    resume = None
+    if not left and str(repair.output or path) != "-":
+        from .sessions import resume_command
+
+        resume = resume_command(repair.output or path, new_id or recorded_session, cwd)
 
     if output_format is OutputFormat.json:
         payload = {
@@ -350,6 +387,7 @@ def _fix_analysed(path, analysis, rules, output, in_place, new_session, diff, un
             "changes": [c.to_json() for c in repair.changes],
             "not_fixed": [{**s.finding.to_json(), "reason": s.reason} for s in repair.skipped],
             "errors_left": [f.to_json() for f in left],
+            "resume": resume,
         }
         sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
     else:
@@ -372,9 +410,9 @@ def _fix_analysed(path, analysis, rules, output, in_place, new_session, diff, un
             console.print(f"{len(left)} error(s) left:", markup=False, style="bold red")
             for f in left:
                 console.print(f"  {f.code} line {f.line}: {f.message}", markup=False)
-        if new_id:
-            hint = f"cd {cwd} && " if cwd else ""
-            console.print(f"resume it with: {hint}claude --resume {new_id}", markup=False)
+        if resume:
+            kept = f"  (the original is kept as {repair.backup})" if repair.backup else ""
+            console.print(f"resume it with: {resume}{kept}", markup=False)
     raise typer.Exit(EXIT_FINDINGS if left else EXIT_OK)
 
 
@@ -399,11 +437,13 @@ def _analyse_or_fail(path: Path, rules=None, client_version: Optional[str] = Non
 
 @app.command()
 def explain(
-    path: Path = typer.Argument(..., help="The transcript the error came from."),
+    path: Optional[Path] = typer.Argument(None, help="The transcript the error came from (default: this project's latest session)."),
     error: Optional[str] = typer.Argument(None, help="The API error text (read from standard input when left out)."),
     output_format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f"),
     around: int = typer.Option(2, "--around", help="Messages of context to show on each side."),
     client_version: Optional[str] = client_version_option(),
+    session: Optional[str] = SESSION_OPTION,
+    project_dir: Optional[Path] = PROJECT_OPTION,
 ) -> None:
     """Map an API error (messages.N, content.M, tool ids, prompt too long) onto the transcript.
 
@@ -417,6 +457,9 @@ def explain(
     from .rules import lookup
     from .views import message_line, message_row, window
 
+    if error is None and path is not None and not os.path.exists(path) and str(path) != "-" and not path.name.endswith(".jsonl"):
+        path, error = None, str(path)  # `explain "messages.3: ..."`: the one argument is the error, not a file
+    path = resolve_input(path, session, project_dir)
     if error is None:
         if sys.stdin is None or sys.stdin.isatty():
             raise fail("give the error text as an argument or on standard input")
@@ -491,13 +534,15 @@ def explain(
 
 @app.command()
 def show(
-    path: Path = typer.Argument(..., help="The transcript to show."),
+    path: Optional[Path] = typer.Argument(None, help="The transcript to show (default: this project's latest session)."),
     around: Optional[int] = typer.Option(None, "--around", help="Only messages.N and a few on each side."),
     lines: Optional[str] = typer.Option(None, "--lines", help="Only messages with records on lines A:B."),
     branch: Optional[str] = typer.Option(None, "--branch", help="Show the conversation ending at this leaf (a uuid or a line number)."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per message."),
     context: int = typer.Option(3, "--context", help="Messages on each side with --around."),
     client_version: Optional[str] = client_version_option(),
+    session: Optional[str] = SESSION_OPTION,
+    project_dir: Optional[Path] = PROJECT_OPTION,
 ) -> None:
     """The conversation as the API would receive it on resume, one line per message."""
     import json
@@ -506,6 +551,7 @@ def show(
     from .tree import BRANCH, Chain, _walk_up
     from .views import message_line, message_row, window
 
+    path = resolve_input(path, session, project_dir)
     analysis = _analyse_or_fail(path, client_version=client_version)
     conversation = analysis.context.main
     if branch is not None:
@@ -548,14 +594,17 @@ def show(
 
 @app.command()
 def stats(
-    path: Path = typer.Argument(..., help="The transcript to measure."),
+    path: Optional[Path] = typer.Argument(None, help="The transcript to measure (default: this project's latest session)."),
     output_format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f"),
+    session: Optional[str] = SESSION_OPTION,
+    project_dir: Optional[Path] = PROJECT_OPTION,
 ) -> None:
     """Records by type, branches, tool calls and their errors, API errors, context size over time."""
     import json
 
     from .stats import compute, sparkline
 
+    path = resolve_input(path, session, project_dir)
     data = compute(_analyse_or_fail(path))
     if output_format is OutputFormat.json:
         sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
@@ -602,8 +651,36 @@ def stats(
 
 
 @app.command()
+def sessions(
+    project: Optional[Path] = typer.Option(None, "--project", help="The project in this folder (default: the current one)."),
+    output_format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f"),
+) -> None:
+    """This project's sessions, newest first: last activity, health, size, id and last prompt,
+    and the one `claude --continue` (and a command given no path) picks.
+
+    Exit code 1 when any session has errors, 2 when Claude Code has no sessions for the folder.
+    """
+    import json
+
+    from .sessions import NothingFound, overview, overview_lines
+
+    try:
+        data = overview(project)
+    except NothingFound as exc:
+        raise fail(str(exc))
+    bad = any(r["health"] in ("errors", "unreadable") for r in data["sessions"])
+    if output_format is OutputFormat.json:
+        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        raise typer.Exit(EXIT_FINDINGS if bad else EXIT_OK)
+    console = _console()
+    for line in overview_lines(data, console.width):
+        console.print(line, markup=False)
+    raise typer.Exit(EXIT_FINDINGS if bad else EXIT_OK)
+
+
+@app.command()
 def scan(
-    root: Optional[Path] = typer.Argument(None, help="Folder to scan (default ~/.claude/projects)."),
+    root: Optional[Path] = typer.Argument(None, help="Folder to scan (default ~/.claude/projects, or $CLAUDE_CONFIG_DIR/projects)."),
     output_format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f"),
     workers: Optional[int] = typer.Option(None, "--workers", "-j", help="Processes to use (default: every core)."),
     limit: Optional[int] = typer.Option(None, "--limit", help="Show only the N worst files."),

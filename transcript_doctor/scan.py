@@ -11,7 +11,9 @@ HEALTH_ORDER = {"unreadable": 0, "errors": 1, "warnings": 2, "clean": 3}
 
 
 def default_root() -> Path:
-    return Path(os.path.expanduser("~/.claude/projects"))
+    from .sessions import projects_dir  # $CLAUDE_CONFIG_DIR/projects when set, as Claude Code does
+
+    return projects_dir()
 
 
 def find_sessions(root: Path) -> list[Path]:
