@@ -14,10 +14,12 @@ network-facing background features are switched off, so what the page asks for i
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -44,6 +46,15 @@ def find_chromium() -> str | None:
         if found:
             return found
     return None
+
+
+def _high(*fds: int) -> tuple[int, ...]:
+    """The same pipe ends on fds above 9: the shell's `3<&r 4>&w` must not overwrite one with the other."""
+    out = []
+    for fd in fds:
+        out.append(fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10))
+        os.close(fd)
+    return tuple(out)
 
 
 class BrowserError(RuntimeError):
@@ -92,12 +103,14 @@ class Browser:
         if executable is None:
             raise BrowserError("no Chromium found")
         profile = tempfile.mkdtemp(prefix="td-chromium-")
-        to_browser_r, to_browser_w = os.pipe()
-        from_browser_r, from_browser_w = os.pipe()
-        # The shell puts the two pipe ends on the fds Chromium expects, then becomes Chromium.
-        script = f'exec "$0" "$@" 3<&{to_browser_r} 4>&{from_browser_w}'
+        to_browser_r, to_browser_w = _high(*os.pipe())
+        from_browser_r, from_browser_w = _high(*os.pipe())
+        # A small Python puts the two pipe ends on the fds Chromium expects, then becomes Chromium
+        # (a shell would do, but dash takes only one-digit fds in a redirection).
+        placer = "import os, sys; os.dup2(int(sys.argv[1]), 3); os.dup2(int(sys.argv[2]), 4); os.execv(sys.argv[3], sys.argv[3:])"
         proc = subprocess.Popen(
-            ["/bin/sh", "-c", script, executable, *FLAGS, f"--user-data-dir={profile}", "about:blank"],
+            [sys.executable, "-c", placer, str(to_browser_r), str(from_browser_w), executable, *FLAGS,
+             f"--user-data-dir={profile}", "about:blank"],
             pass_fds=(to_browser_r, from_browser_w), stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )

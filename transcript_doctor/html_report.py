@@ -43,15 +43,24 @@ from .rules import lookup
 from .stats import compute
 from .tree import BRANCH, COMPACTED, MAIN, SIDECHAIN, time_key
 
-# Size limits. A 100 MB transcript must give a report of a few MB that a browser opens at once.
-TEXT_BUDGET = 5_000_000  # characters of transcript text written in the whole report
-PART_MAX = 4_000  # characters of one block at most (prompt, reply, tool input or output)
-PART_MIN = 300  # ...and at least, however many blocks there are
-FULL_MESSAGES = 2_000  # above this, only the start, the end and around the findings are written
-HEAD_MESSAGES = 150
-TAIL_MESSAGES = 600
-AROUND_FINDING = 3
-MARKERS_MAX = 1_500  # finding markers drawn on the tree (most severe first)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What keeps a report of a huge session light (a 100 MB transcript gives a few MB)."""
+
+    conversation_bytes: int = 6_000_000  # the chat's HTML; texts are cut shorter as it fills
+    part_chars: int = 4_000  # characters of one block at most (prompt, reply, tool input or output)
+    part_floor: int = 120  # ...and at least, however full the report is
+    full_messages: int = 3_000  # above this, only the start, the end and around the findings are written
+    head_messages: int = 500
+    tail_messages: int = 1_500
+    around_finding: int = 3
+    markers: int = 1_500  # finding markers drawn on the tree (most severe first)
+    finding_rows: int = 2_000  # rows of the findings table
+
+
+PART_OVERHEAD = 400  # bytes of markup around one block, about
 LANES_PER_KIND = 6  # lanes for side branches, sidechains and compacted history, each
 REDACT_MARGIN = 1_024  # characters read past the cut, so a secret across the cut is still found
 
@@ -68,9 +77,9 @@ class HtmlReport:
     messages_written: int = 0
 
 
-def render(analysis: Analysis, *, redact: bool = True) -> HtmlReport:
+def render(analysis: Analysis, *, redact: bool = True, limits: Limits = Limits()) -> HtmlReport:
     """The report for one analysed transcript; redacted with `redact.Redactor` unless told not to."""
-    return _Builder(analysis, redact).build()
+    return _Builder(analysis, redact, limits).build()
 
 
 def esc(text: Any) -> str:
@@ -110,8 +119,9 @@ class _Values:
 
 
 class _Builder:
-    def __init__(self, analysis: Analysis, redact: bool) -> None:
+    def __init__(self, analysis: Analysis, redact: bool, limits: Limits) -> None:
         self.analysis = analysis
+        self.limits = limits
         self.t = analysis.transcript
         self.tree = analysis.tree
         self.main = analysis.context.main
@@ -197,6 +207,7 @@ class _Builder:
             f"</main><script>{script}</script></body></html>\n",
         ])
         found = dict(sorted(self.redactor.found.items())) if self.redactor is not None else {}
+        page = _valid_unicode(page)
         total = len(self.main.messages) if self.main is not None else 0
         return HtmlReport(page, found, total, len(self.written))
 
@@ -329,7 +340,7 @@ class _Builder:
         drawn = 0
         stacked: dict[tuple[int, float], int] = {}
         for f in self.analysis.findings:
-            if f.line is None or drawn >= MARKERS_MAX:
+            if f.line is None or drawn >= self.limits.markers:
                 continue
             lane = lane_of.get(f.uuid) if f.uuid else None
             if lane is None:
@@ -490,7 +501,7 @@ class _Builder:
             return "<section id=\"findings\"><h2>Findings</h2><p>No findings.</p></section>"
         changes, skipped = fixes
         rows = []
-        for f in findings:
+        for f in findings[: self.limits.finding_rows]:
             anchor = self.finding_ids[id(f)]
             rule = lookup(f.code)
             where = f"line {f.line}" if f.line else "file"
@@ -500,18 +511,26 @@ class _Builder:
                 where = esc(where)
             api = f"<a href=\"#messages.{f.message_index}\">{esc(f.api_path)}</a>" if f.api_path else "-"
             fix = self._fix_text(f, changes, skipped)
-            doc = f"<details><summary>rule {esc(f.code)} explained</summary><pre>{esc(rule.doc)}</pre></details>" if rule else ""
-            summary = esc(rule.summary) if rule else ""
+            summary = f"{esc(rule.summary)} <a href=\"#rule-{f.code}\">rule {f.code} explained</a>" if rule else ""
             place = "" if f.where in (MAIN, "file") else f" <span class=\"where\">({esc(f.where)})</span>"
             rows.append(
                 f"<tr id=\"{anchor}\" class=\"finding {f.severity}\" data-code=\"{f.code}\" data-line=\"{f.line or ''}\">"
                 f"<td><span class=\"sev {f.severity}\">{f.severity}</span></td><td>{where}</td>"
                 f"<td><b>{f.code}</b> {esc(f.name)}</td><td>{api}</td>"
-                f"<td>{esc(self.red(f.message))}{place}<div class=\"why\">{summary}</div>{doc}"
+                f"<td>{esc(self.red(f.message))}{place}<div class=\"why\">{summary}</div>"
                 f"<div class=\"fix\">{fix}</div></td></tr>")
+        more = len(findings) - len(rows)
+        note = (f"<p class=\"note\">{more:,} more findings are not listed here: <code>transcript-doctor check FILE --format json</code>"
+                " gives them all.</p>") if more > 0 else ""
+        docs = []
+        for code in sorted({f.code for f in findings}):
+            rule = lookup(code)
+            if rule is not None:
+                docs.append(f"<details class=\"rule\" id=\"rule-{code}\"><summary><b>{code}</b> {esc(rule.name)}: {esc(rule.summary)}"
+                            f"</summary><pre>{esc(rule.doc)}</pre></details>")
         return ("<section id=\"findings\"><h2>Findings</h2><table class=\"findings\"><thead><tr><th>severity</th><th>where</th>"
                 "<th>rule</th><th>API position</th><th>finding, why it matters, what <code>fix</code> would do</th></tr></thead><tbody>"
-                + "".join(rows) + "</tbody></table></section>")
+                + "".join(rows) + f"</tbody></table>{note}<h3>The rules found here</h3>" + "".join(docs) + "</section>")
 
     def _fix_text(self, f: Finding, changes: list, skipped: list) -> str:
         mine = [c for c in changes if c.code == f.code and (c.line == f.line or (f.tool_use_id and f.tool_use_id in c.description))]
@@ -565,14 +584,14 @@ class _Builder:
     def _choose_messages(self) -> set[int]:
         if self.main is None:
             return set()
-        n = len(self.main.messages)
-        if n <= FULL_MESSAGES:
+        n, lim = len(self.main.messages), self.limits
+        if n <= lim.full_messages:
             return set(range(n))
-        chosen = set(range(min(HEAD_MESSAGES, n))) | set(range(max(0, n - TAIL_MESSAGES), n))
+        chosen = set(range(min(lim.head_messages, n))) | set(range(max(0, n - lim.tail_messages), n))
         for index in sorted(self.by_message):
-            if len(chosen) >= FULL_MESSAGES:
+            if len(chosen) >= lim.full_messages:
                 break
-            chosen.update(range(max(0, index - AROUND_FINDING), min(n, index + AROUND_FINDING + 1)))
+            chosen.update(range(max(0, index - lim.around_finding), min(n, index + lim.around_finding + 1)))
         return chosen
 
     def _conversation_section(self, values: _Values) -> str:
@@ -581,31 +600,44 @@ class _Builder:
                     f"<p>{esc(self.tree.leaf_reason)}</p></section>")
         plan = self.written_plan
         messages = self.main.messages
-        parts_total = sum(len(messages[i].parts) for i in plan) or 1
-        limit = max(PART_MIN, min(PART_MAX, TEXT_BUDGET // parts_total))
+        lim = self.limits
+        parts_left = sum(len(messages[i].parts) for i in plan)
+        limit = self._part_limit(lim.conversation_bytes, parts_left)
         tool_names = {b.tool_id: b.name for r in self.t.records for b in r.blocks if b.kind == "tool_use" and b.tool_id}
         out = [f"<section id=\"conversation\"><h2>The resumed conversation</h2><p>{len(messages):,} API messages, as "
                f"<code>claude --resume</code> sends them; each is anchored as <code>#messages.N</code>, with its lines in the file. "
-               f"Texts longer than {limit:,} characters are cut (their size is shown)."]
+               f"Long texts are cut to {limit:,} characters or fewer, their size shown; tool calls and results are folded."]
         if len(plan) < len(messages):
             out.append(f" This session is large: {len(plan):,} of its messages are written in full (the start, the end and around "
                        "each finding); the others are listed by range.")
         out.append("</p>")
         gap_start = None
+        spent = 0
         for msg in messages:
-            if msg.index not in plan:
+            if msg.index not in plan or spent > lim.conversation_bytes:
+                # (past the budget, whatever is left is listed by range: texts are already at their floor)
                 if gap_start is None:
                     gap_start = msg.index
                 continue
             if gap_start is not None:
                 out.append(self._gap(gap_start, msg.index - 1))
                 gap_start = None
-            out.append(self._message(msg, values, limit, tool_names))
+            # Texts are cut to share what is left of the budget: a chat of escaped markup or
+            # multi-byte text early on leaves less room for the blocks after it.
+            limit = min(limit, self._part_limit(lim.conversation_bytes - spent, parts_left))
+            written = self._message(msg, values, limit, tool_names)
+            out.append(written)
+            spent += len(written.encode("utf-8", "surrogatepass"))
+            parts_left -= len(msg.parts)
             self.written.add(msg.index)
         if gap_start is not None:
             out.append(self._gap(gap_start, len(messages) - 1))
         out.append("</section>")
         return "".join(out)
+
+    def _part_limit(self, budget: int, parts: int) -> int:
+        lim = self.limits
+        return max(lim.part_floor, min(lim.part_chars, budget // max(parts, 1) - PART_OVERHEAD))
 
     def _gap(self, first: int, last: int) -> str:
         msgs = self.main.messages[first:last + 1]
@@ -819,6 +851,15 @@ def _input_preview(args: Any) -> str:
         if isinstance(value, str) and value:
             return " ".join(value.split())
     return ""
+
+
+def _valid_unicode(text: str) -> str:
+    """JSON strings can hold lone surrogates (a tool output cut inside an emoji): they become U+FFFD."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
 
 
 def _sha256(text: str) -> str:
