@@ -12,6 +12,7 @@ peak RSS that `getrusage(RUSAGE_CHILDREN)` reports is that step's alone:
 - check: `transcript-doctor check FILE`;  check --format json: the same, JSON report;
 - fix: `transcript-doctor fix FAULTY -o OUT` on a copy with faults injected (tool_results dropped,
   their children re-pointed to the dropped record's parent; the last line torn);
+- report: `transcript-doctor report FAULTY -o report.html` (its size is recorded: under 10 MB is the aim);
 - scan: `transcript-doctor scan DIR --format json` over the folder of 1,000 sessions (every core).
 
 Targets (PASS/FAIL is printed, the exit code is always 0: a measurement, not a test): check within
@@ -297,6 +298,10 @@ def main() -> None:
                 except (ValueError, KeyError, IndexError):
                     pass
             row("fix", fix, floor["wall"], 2.5, rc=fix["rc"], errors_after_fix=left)
+            html = work / f"report-{label}.html"  # the HTML report of the faulty copy: markers and the fix plan included
+            report_run = best_of(args.repeat, python, td + ["report", str(faulty), "-o", str(html)], work / "report.out")
+            row("report (HTML)", report_run, floor["wall"], None, rc=report_run["rc"],
+                html_mb=round(html.stat().st_size / 1e6, 2) if html.exists() else None)
             if not args.keep:
                 for p in work.glob(f"fixed-{label}.jsonl*"):
                     p.unlink()

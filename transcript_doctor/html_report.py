@@ -38,7 +38,7 @@ from .findings import Finding
 from .projection import ApiMessage, ApiPart
 from .records import Record
 from .redact import Redactor
-from .report import summary_line
+from .report import plural, summary_line
 from .rules import lookup
 from .stats import compute
 from .tree import BRANCH, COMPACTED, MAIN, SIDECHAIN, time_key
@@ -66,7 +66,7 @@ REDACT_MARGIN = 1_024  # characters read past the cut, so a secret across the cu
 
 PLOT_LEFT = 150  # the tree and the curve share one x axis: a line of the file is at one x in both
 PLOT_WIDTH = 1_000
-SVG_WIDTH = PLOT_LEFT + PLOT_WIDTH + 20
+SVG_WIDTH = PLOT_LEFT + PLOT_WIDTH + 50
 
 
 @dataclass
@@ -225,9 +225,10 @@ class _Builder:
                 else "NOT redacted (--no-redact): may hold secrets")),
         ]
         cells = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
-        counts = (f"<p class=\"counts\"><span class=\"sev error\">{self.analysis.errors} errors</span> "
-                  f"<span class=\"sev warning\">{self.analysis.warnings} warnings</span> "
-                  f"<span class=\"sev info\">{self.analysis.infos} info</span></p>")
+        a = self.analysis
+        counts = (f"<p class=\"counts\"><span class=\"sev error\">{plural(a.errors, 'error')}</span> "
+                  f"<span class=\"sev warning\">{plural(a.warnings, 'warning')}</span> "
+                  f"<span class=\"sev info\">{a.infos} info</span></p>")
         return (f"<section id=\"overview\"><h1>{esc(self.red(t.name))}</h1>{counts}"
                 f"<table class=\"facts\">{cells}</table></section>")
 
@@ -283,7 +284,7 @@ class _Builder:
         lanes, placed, lane_of = self._lanes()
         has_file_lane = any(f.line and (f.uuid is None or f.uuid not in lane_of) for f in self.analysis.findings)
         if has_file_lane:
-            lanes.append(("file", "other lines"))
+            lanes.append(("file", "off every chain"))
         lane_h = 26
         top = 34
         height = top + lane_h * len(lanes) + 44
