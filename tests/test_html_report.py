@@ -274,15 +274,20 @@ def test_browser_markers_are_drawn_on_their_records(browser, tmp_path):
     for m in found:
         assert m["onMain"]
         assert abs(m["at"] - (m["line"] - 1) / (lines - 1)) < 0.01
-    # Following a marker: its finding, then the finding's API position, lands on the record's message.
-    followed = page.evaluate("""(() => {
-        const marker = document.querySelector('#tree-svg a.marker[data-line="53"]');
-        const row = document.getElementById(marker.getAttribute('href').slice(1));
+    # A click on the marker (a real mouse click) opens its finding; the finding's API position is the record's message.
+    x, y = page.evaluate("""(() => {
+        const r = document.querySelector('#tree-svg a.marker[data-line="53"]').getBoundingClientRect();
+        return [r.x + r.width / 2, r.y + r.height / 2];
+    })()""")
+    for kind in ("mousePressed", "mouseReleased"):
+        page.send("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1)
+    followed = page.evaluate("""new Promise(done => setTimeout(() => {
+        const row = document.querySelector(':target');
         const api = row.querySelector('a[href^="#messages."]').getAttribute('href').slice(1);
         const msg = document.getElementById(api);
         const part = msg.querySelector('.part[data-line="53"]');
-        return [row.dataset.line, api, part !== null && part.classList.contains('flagged')];
-    })()""")
+        done([row.dataset.line, api, part !== null && part.classList.contains('flagged')]);
+    }, 100))""")
     assert followed == ["53", "messages.23", True]
 
 

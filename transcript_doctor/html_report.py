@@ -243,7 +243,7 @@ class _Builder:
     # ---- the tree --------------------------------------------------------------------------
     def _lanes(self) -> tuple[list[tuple[str, str]], list[tuple[Any, int]], dict[str | None, int]]:
         """Lanes (kind, label) top to bottom; each side chain with its lane; record uuid -> lane."""
-        lanes: list[tuple[str, str]] = [(MAIN, "resumed conversation")]
+        lanes: list[tuple[str, str]] = [(MAIN, "sub-agent's chain" if self.tree.sidechain_only else "resumed conversation")]
         placed: list[tuple[Any, int]] = []
         lane_of: dict[str | None, int] = {}
         if self.tree.main is not None:
