@@ -188,6 +188,23 @@ def test_a_huge_conversation_lists_the_messages_it_leaves_out():
         assert (n in written) != any(a <= n <= b for a, b in gaps)
 
 
+def test_odd_content_is_shown_without_failing(tmp_path):
+    deep = "bottom"
+    for _ in range(900):  # deeper than orjson writes (255), shallower than it reads (1024)
+        deep = {"a": deep}
+
+    def odd(value):
+        value["message"]["content"][0]["input"] = {"nest": deep}
+
+    path = edited(tmp_path, CLEAN, 5, odd)
+    path.write_bytes(path.read_bytes().replace(b'"MOCK-OK"', b'"half an emoji \\ud83d"', 1))
+    out = tmp_path / "r.html"
+    result = run("report", path, "-o", out)
+    assert result.code == 0, result.err
+    page = out.read_text(encoding="utf-8")
+    assert "bottom" in page and "half an emoji \ufffd" in page
+
+
 def test_the_conversation_stays_within_its_byte_budget(tmp_path):
     path = edited(tmp_path, CLEAN, 7, lambda v: v["message"]["content"][0].__setitem__("content", "<&>" * 50_000))
     page = report_of(path, limits=Limits(conversation_bytes=20_000))
@@ -306,6 +323,8 @@ def test_browser_anchor_lands_on_the_message(browser, tmp_path):
         first, last = map(int, where["lines"].split("-"))
         assert first <= line <= last
         assert page.console_errors == []
+    page = browser.open(out.as_uri() + "#line-53", height=600)
+    assert page.evaluate("document.querySelector(':target').closest('article').id") == "messages.23"
 
 
 def test_browser_anchor_of_a_left_out_message_lands_on_its_range(browser, tmp_path):

@@ -114,7 +114,7 @@ class _Values:
         except orjson.JSONDecodeError:
             try:
                 return json.loads(raw.decode("utf-8", "replace").lstrip("\ufeff"))
-            except ValueError:
+            except (ValueError, RecursionError):
                 return None
 
 
@@ -703,7 +703,7 @@ class _Builder:
             return f"<div class=\"text\">{esc(shown)}{more}</div>{where}"
         if b.kind == "tool_use":
             args = block.get("input") if isinstance(block, dict) else None
-            raw = json.dumps(args, ensure_ascii=False, indent=1) if args is not None else ""
+            raw = _dump(args) if args is not None else ""
             shown, left = self.shown(raw, limit)
             preview = self.red(_input_preview(args))[:120]
             more = f"\n&hellip; {_chars(left)} more" if left else ""
@@ -842,6 +842,17 @@ def _result_text(content: Any) -> str:
                     pieces.append(f"[{part.get('type')} block]")
         return "\n".join(pieces)
     return "" if content is None else json.dumps(content, ensure_ascii=False)
+
+
+def _dump(value: Any) -> str:
+    """A tool's input as indented JSON; one nested deeper than the encoders go is said so, not shown."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_INDENT_2).decode("utf-8")
+    except orjson.JSONEncodeError:  # orjson stops at 255 levels
+        try:
+            return json.dumps(value, ensure_ascii=False, indent=1)
+        except (RecursionError, ValueError, TypeError):
+            return "(nested too deeply to show)"
 
 
 def _input_preview(args: Any) -> str:
