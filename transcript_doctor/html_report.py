@@ -241,10 +241,11 @@ class _Builder:
         return f"line {leaf.line}{at} ({self.tree.leaf_reason})"
 
     # ---- the tree --------------------------------------------------------------------------
-    def _lanes(self) -> tuple[list[tuple[str, str]], list[tuple[Any, int]], dict[str | None, int]]:
-        """Lanes (kind, label) top to bottom; each side chain with its lane; record uuid -> lane."""
+    def _lanes(self) -> tuple[list[tuple[str, str]], list[tuple[Any, int, list[Record], Record | None]], dict[str | None, int]]:
+        """Lanes (kind, label) top to bottom; each side chain with its lane, its own records (those
+        no chain drawn before holds) and the record it forks from; record uuid -> lane."""
         lanes: list[tuple[str, str]] = [(MAIN, "sub-agent's chain" if self.tree.sidechain_only else "resumed conversation")]
-        placed: list[tuple[Any, int]] = []
+        placed: list[tuple[Any, int, list[Record], Record | None]] = []
         lane_of: dict[str | None, int] = {}
         if self.tree.main is not None:
             for rec in self.tree.main.records:
@@ -255,28 +256,30 @@ class _Builder:
             if not chains:
                 continue
             first = len(lanes)
-            ends: list[int] = []
-            for chain in sorted(chains, key=lambda c: _span(c)[0]):
-                start, end = _span(chain)
-                for i, last in enumerate(ends):
-                    if self.x(start) - self.x(last) > 6:
-                        ends[i] = end
-                        lane = first + i
+            taken: list[list[tuple[float, float]]] = []  # per lane of this kind: drawn spans, in x
+            for chain in sorted(chains, key=lambda c: c.leaf.line):
+                own = [r for r in chain.records if r.uuid not in lane_of]
+                if not own:
+                    continue
+                fork = None
+                for r in chain.records:  # root first: the last shared record before its own ones
+                    if r is own[0]:
                         break
-                else:
-                    if len(ends) < LANES_PER_KIND:
-                        ends.append(end)
-                        lane = first + len(ends) - 1
-                    else:  # crowded: share the lane that frees first
-                        i = min(range(len(ends)), key=lambda k: ends[k])
-                        ends[i] = max(ends[i], end)
-                        lane = first + i
-                placed.append((chain, lane))
-                for rec in chain.records:
-                    if rec.uuid not in lane_of:
-                        lane_of[rec.uuid] = lane
-            for i in range(len(ends)):
-                lanes.append((kind, labels[kind]))
+                    fork = r
+                lo, hi = self.x(min(r.line for r in own)), self.x(max(r.line for r in own))
+                free = [i for i, spans in enumerate(taken) if all(hi + 6 < a or lo > b + 6 for a, b in spans)]
+                if free:
+                    i = free[0]
+                elif len(taken) < LANES_PER_KIND:
+                    taken.append([])
+                    i = len(taken) - 1
+                else:  # crowded: share the lane holding the least
+                    i = min(range(len(taken)), key=lambda k: sum(b - a for a, b in taken[k]))
+                taken[i].append((lo, hi))
+                placed.append((chain, first + i, own, fork))
+                for rec in own:
+                    lane_of[rec.uuid] = first + i
+            lanes.extend((kind, labels[kind]) for _ in taken)
         return lanes, placed, lane_of
 
     def _tree_section(self) -> str:
@@ -299,11 +302,15 @@ class _Builder:
             out.append(f"<text class=\"lane-label\" x=\"{PLOT_LEFT - 8}\" y=\"{y(i) + 4}\" text-anchor=\"end\">{esc(label)}</text>")
             out.append(f"<line class=\"guide\" x1=\"{PLOT_LEFT}\" x2=\"{PLOT_LEFT + PLOT_WIDTH}\" y1=\"{y(i)}\" y2=\"{y(i)}\"/>")
         # compaction boundaries across every lane
+        labelled = -1e9
         for b in sorted(tree.compact_boundaries, key=lambda r: r.line):
             bx = self.x(b.line)
+            label = ""
+            if bx - labelled > 70:  # crowded boundaries keep their line and tooltip, not a label each
+                label = f"<text x=\"{bx + 3}\" y=\"{top - 10}\">compaction</text>"
+                labelled = bx
             out.append(f"<g class=\"compaction\" data-line=\"{b.line}\"><title>compaction boundary, line {b.line}</title>"
-                       f"<line x1=\"{bx}\" x2=\"{bx}\" y1=\"{top - 6}\" y2=\"{height - 40}\"/>"
-                       f"<text x=\"{bx + 3}\" y=\"{top - 10}\">compaction</text></g>")
+                       f"<line x1=\"{bx}\" x2=\"{bx}\" y1=\"{top - 6}\" y2=\"{height - 40}\"/>{label}</g>")
         # the resumed conversation
         if tree.main is not None and tree.main.records:
             lines = [r.line for r in tree.main.records]
@@ -313,16 +320,16 @@ class _Builder:
                        f"<line x1=\"{x1}\" x2=\"{max(x2, x1 + 2)}\" y1=\"{y(0)}\" y2=\"{y(0)}\"/></g>")
             out.append(self._prompt_ticks(y(0)))
         # side chains
-        for chain, lane in placed:
-            start, end = _span(chain)
+        for chain, lane, own, fork in placed:
+            start, end = min(r.line for r in own), max(r.line for r in own)
             cy = y(lane)
             x1, x2 = self.x(start), self.x(end)
+            joins = f"; forks from line {fork.line}" if fork is not None else self._joins(chain)
             parts = [f"<g class=\"chain {chain.kind}\" data-kind=\"{chain.kind}\" data-leaf-line=\"{chain.leaf.line}\">"
-                     f"<title>{esc(chain.kind)}: lines {start}-{end}, {len(chain.records):,} records, leaf line {chain.leaf.line}"
-                     f"{self._joins(chain)}</title>"]
-            joined = chain.stop_record if chain.stop == MAIN and chain.stop_record is not None else None
-            if joined is not None:
-                jx, jy = self.x(joined.line), y(lane_of.get(joined.uuid, 0))
+                     f"<title>{esc(chain.kind)}: lines {start}-{end}, {len(own):,} records of its own, leaf line {chain.leaf.line}"
+                     f"{joins}</title>"]
+            if fork is not None:
+                jx, jy = self.x(fork.line), y(lane_of.get(fork.uuid, 0))
                 parts.append(f"<path class=\"fork\" d=\"M{jx},{jy} C{jx},{cy} {jx},{cy} {x1},{cy}\"/>")
             parts.append(f"<line x1=\"{x1}\" x2=\"{max(x2, x1 + 2)}\" y1=\"{cy}\" y2=\"{cy}\"/>"
                          f"<circle class=\"leaf-dot\" cx=\"{x2}\" cy=\"{cy}\" r=\"2.5\"/></g>")
@@ -745,12 +752,6 @@ class _Builder:
 
 
 # ---- helpers ------------------------------------------------------------------------------------
-
-def _span(chain) -> tuple[int, int]:
-    own = [r.line for r in chain.records if r is not chain.stop_record or chain.stop != MAIN]
-    lines = own or [r.line for r in chain.records]
-    return min(lines), max(lines)
-
 
 def _marker_shape(severity: str, x: float, y: float) -> str:
     if severity == "error":
