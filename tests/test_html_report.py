@@ -112,6 +112,10 @@ def test_every_injected_fault_is_a_marker_on_its_line(name):
 def test_markers_sit_in_the_lane_of_their_record():
     page = report_of(EXAMPLES / "td201-orphan-tool-use.jsonl")
     assert {(m["code"], m["line"], m["lane"]) for m in markers(page)} == {("TD201", "53", "main"), ("TD201", "54", "main")}
+    # each marker says what the rule means and what fix would do there
+    title = re.search(r'<a class="marker[^>]*data-line="53"[^>]*><title>(.*?)</title>', page, re.S).group(1)
+    assert "messages.23.content.1" in title and "why: A tool_use with no tool_result" in title
+    assert re.search(r"fix: line \d+: inserted", title), title
 
 
 def test_the_tree_shows_branches_compactions_and_the_resume_leaf():

@@ -174,12 +174,15 @@ class _Builder:
     def build(self) -> HtmlReport:
         values = _Values(self.t.path)
         try:
-            fixes = self._fix_plan()
+            changes, skipped = self._fix_plan()
+            # what fix would do, said once per finding (a marker's tooltip and its row say the same)
+            self.fix_texts = {id(f): self._fix_text(f, changes, skipped)
+                              for f in self.analysis.findings[: max(self.limits.finding_rows, self.limits.markers)]}
             body = [
                 self._header(),
                 self._tree_section(),
                 self._curve_section(values),
-                self._findings_section(fixes),
+                self._findings_section(),
                 self._tools_section(),
                 self._conversation_section(values),
                 self._footer(),
@@ -334,6 +337,14 @@ class _Builder:
             parts.append(f"<line x1=\"{x1}\" x2=\"{max(x2, x1 + 2)}\" y1=\"{cy}\" y2=\"{cy}\"/>"
                          f"<circle class=\"leaf-dot\" cx=\"{x2}\" cy=\"{cy}\" r=\"2.5\"/></g>")
             out.append("".join(parts))
+        # a compaction continues the history it summarised: its logicalParentUuid, dotted
+        for b in tree.compact_boundaries:
+            before = tree.by_uuid.get(b.logical_parent) if b.logical_parent else None
+            if before is not None and before.uuid in lane_of and b.uuid in lane_of:
+                bx, by = self.x(b.line), y(lane_of[b.uuid])
+                px, py = self.x(before.line), y(lane_of[before.uuid])
+                out.append(f"<path class=\"logical\" d=\"M{px},{py} C{bx},{py} {px},{by} {bx},{by}\">"
+                           f"<title>the compaction at line {b.line} continues line {before.line}</title></path>")
         if len(tree.side) < tree.side_leaves_total:
             out.append(f"<text class=\"note\" x=\"{PLOT_LEFT}\" y=\"{height - 4}\">{tree.side_leaves_total - len(tree.side):,} more side "
                        "leaves not drawn</text>")
@@ -359,7 +370,10 @@ class _Builder:
             stacked[key] = nth + 1
             my = y(lane) - min(nth, 3) * 4
             anchor = self.finding_ids[id(f)]
-            label = f"{f.code} {f.name} ({f.severity}), line {f.line}" + (f", {f.api_path}" if f.api_path else "") + f": {self.red(f.message)}"
+            rule = lookup(f.code)
+            label = (f"{f.code} {f.name} ({f.severity}), line {f.line}" + (f", {f.api_path}" if f.api_path else "")
+                     + f": {self.red(f.message)}" + (f"\nwhy: {rule.summary}" if rule else "")
+                     + f"\nfix: {self.fix_texts.get(id(f), '')}")
             out.append(f"<a class=\"marker {f.severity}\" href=\"#{anchor}\" data-code=\"{f.code}\" data-line=\"{f.line}\" "
                        f"data-lane=\"{lanes[lane][0]}\" data-uuid=\"{esc(f.uuid or '')}\"><title>{esc(label)}</title>"
                        f"{_marker_shape(f.severity, mx, my)}</a>")
@@ -503,11 +517,10 @@ class _Builder:
         except Exception:  # the report must still be written
             return [], []
 
-    def _findings_section(self, fixes: tuple[list, list]) -> str:
+    def _findings_section(self) -> str:
         findings = self.analysis.findings
         if not findings:
             return "<section id=\"findings\"><h2>Findings</h2><p>No findings.</p></section>"
-        changes, skipped = fixes
         rows = []
         for f in findings[: self.limits.finding_rows]:
             anchor = self.finding_ids[id(f)]
@@ -518,7 +531,7 @@ class _Builder:
             else:
                 where = esc(where)
             api = f"<a href=\"#messages.{f.message_index}\">{esc(f.api_path)}</a>" if f.api_path else "-"
-            fix = self._fix_text(f, changes, skipped)
+            fix = f"<b>fix:</b> {esc(self.fix_texts.get(id(f), ''))}"
             summary = f"{esc(rule.summary)} <a href=\"#rule-{f.code}\">rule {f.code} explained</a>" if rule else ""
             place = "" if f.where in (MAIN, "file") else f" <span class=\"where\">({esc(f.where)})</span>"
             rows.append(
@@ -543,15 +556,15 @@ class _Builder:
     def _fix_text(self, f: Finding, changes: list, skipped: list) -> str:
         mine = [c for c in changes if c.code == f.code and (c.line == f.line or (f.tool_use_id and f.tool_use_id in c.description))]
         if mine:
-            return "<b>fix:</b> " + "; ".join(esc(f"line {c.line}: " + self.red(c.description)) for c in mine)
+            return "; ".join(f"line {c.line}: " + self.red(c.description) for c in mine)
         left = [s for s in skipped if s.finding.code == f.code and s.finding.line == f.line]
         if left:
-            return "<b>fix:</b> not done by a safe repair: " + esc(self.red(left[0].reason))
+            return self.red(left[0].reason)
         if f.fix == "none":
-            return "<b>fix:</b> no automatic repair for this rule"
+            return "no automatic repair for this rule"
         if f.fix == "unsafe":
-            return "<b>fix:</b> only with <code>--unsafe-fixes</code>"
-        return "<b>fix:</b> " + esc(f.fix)
+            return "only with --unsafe-fixes"
+        return f.fix
 
     # ---- tools -----------------------------------------------------------------------------
     def _tools_section(self) -> str:
@@ -910,7 +923,7 @@ svg .tick{fill:var(--muted);font-size:10px}
 svg .chain line{stroke-width:5;stroke-linecap:round}
 svg .chain.main line{stroke:var(--main)}svg .chain.branch line{stroke:var(--branch)}svg .chain.sidechain line{stroke:var(--side)}
 svg .chain.compacted line{stroke:var(--compacted)}
-svg .chain .fork{fill:none;stroke:#b6bec9;stroke-width:1.5}
+svg .chain .fork{fill:none;stroke:#b6bec9;stroke-width:1.5}svg .logical{fill:none;stroke:#6b7280;stroke-width:1.2;stroke-dasharray:2 2}
 svg .chain .leaf-dot{fill:#fff;stroke:#555;stroke-width:1}
 svg .prompt-ticks{stroke:#1e3a8a;stroke-width:1}
 svg .compaction line{stroke:#4b5563;stroke-dasharray:4 3;stroke-width:1.5}svg .compaction text{fill:#374151;font-size:10px}
