@@ -157,18 +157,12 @@ class _Builder:
             head = text[: limit + 16_384]  # a private key across the cut: give it room to end
         cleaned = self.red(head)
         kept, _ = _cut(cleaned, limit)
-        left = max(0, len(text) - limit) if len(text) > limit else 0
-        return kept, left
+        return kept, max(0, len(text) - limit)
 
     def x(self, line: int) -> float:
         if self.max_line <= 1:
             return PLOT_LEFT + PLOT_WIDTH / 2
         return round(PLOT_LEFT + (line - 1) / (self.max_line - 1) * PLOT_WIDTH, 1)
-
-    def message_href(self, f: Finding) -> str | None:
-        if f.message_index is not None:
-            return f"#messages.{f.message_index}"
-        return None
 
     # ---- the page --------------------------------------------------------------------------
     def build(self) -> HtmlReport:
@@ -194,7 +188,7 @@ class _Builder:
         csp = ("default-src 'none'; "
                f"style-src 'sha256-{_sha256(style)}'; "
                f"script-src 'sha256-{_sha256(script)}'; "
-               "img-src data:; base-uri 'none'; form-action 'none'")
+               "base-uri 'none'; form-action 'none'")
         title = f"transcript-doctor report: {self.red(self.t.name)}"
         page = "".join([
             "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">",
