@@ -32,6 +32,7 @@ FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
     "--disable-default-apps", "--disable-extensions", "--mute-audio", "--hide-scrollbars",
+    "--disable-dev-shm-usage",  # containers often give /dev/shm 64 MB, too little for a renderer
     "--remote-debugging-pipe",
 )
 
