@@ -938,7 +938,8 @@ svg .note{fill:var(--muted)}
 .key.info::before{background:var(--info);width:8px;height:8px}.key.curve::before{background:var(--main)}
 .key.window::before{background:var(--error);height:2px}.key.api-error::before{background:var(--error);width:8px;height:8px}
 .tip{position:fixed;z-index:9;background:#111827;color:#f9fafb;font-size:12px;padding:4px 8px;border-radius:4px;pointer-events:none}
-.msg{border:1px solid var(--line);border-radius:6px;margin:8px 0;padding:6px 10px;scroll-margin-top:40px}
+.msg{border:1px solid var(--line);border-radius:6px;margin:8px 0;padding:6px 10px;scroll-margin-top:40px;
+content-visibility:auto;contain-intrinsic-size:auto 90px}
 .msg.user{background:#f8fafc}.msg.assistant{background:#fff;border-left:4px solid var(--main)}.msg.user.results{background:#fbfbfb}
 .msg:target{outline:3px solid #f59e0b;outline-offset:1px}
 .msg.resume-leaf{border-color:var(--leaf)}.leaf-tag{color:var(--leaf);font-weight:700;font-size:12px}
@@ -946,7 +947,7 @@ svg .note{fill:var(--muted)}
 .msg .role{font-weight:600;text-transform:uppercase;font-size:11px}
 .badge{display:inline-block;border-radius:3px;padding:0 5px;color:#fff;font-weight:700;text-decoration:none;margin-left:4px}
 .badge.error{background:var(--error)}.badge.warning{background:var(--warning)}.badge.info{background:var(--info)}
-.part{margin:3px 0}.part.flagged{outline:2px solid var(--error);border-radius:4px;padding:2px 4px}
+.part{margin:3px 0;scroll-margin-top:44px}.part.flagged{outline:2px solid var(--error);border-radius:4px;padding:2px 4px}
 .text{white-space:pre-wrap;word-break:break-word}.text.empty{color:var(--muted);font-style:italic}
 .src{color:#9aa4b2;font-size:11px;margin-left:6px}
 .cut{display:block;color:var(--muted);font-style:italic}
