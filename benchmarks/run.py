@@ -13,6 +13,7 @@ peak RSS that `getrusage(RUSAGE_CHILDREN)` reports is that step's alone:
 - fix: `transcript-doctor fix FAULTY -o OUT` on a copy with faults injected (tool_results dropped,
   their children re-pointed to the dropped record's parent; the last line torn);
 - compact: `transcript-doctor compact FILE -o OUT` on the clean file (default budget), within fix's target;
+- report: `transcript-doctor report FAULTY -o report.html` (its size is recorded: under 10 MB is the aim);
 - scan: `transcript-doctor scan DIR --format json` over the folder of 1,000 sessions (every core).
 
 Targets (PASS/FAIL is printed, the exit code is always 0: a measurement, not a test): check within
@@ -312,6 +313,10 @@ def main() -> None:
             if not args.keep:
                 for p in work.glob(f"compacted-{label}.jsonl*"):
                     p.unlink()
+            html = work / f"report-{label}.html"  # the HTML report of the faulty copy: markers and the fix plan included
+            report_run = best_of(args.repeat, python, td + ["report", str(faulty), "-o", str(html)], work / "report.out")
+            row("report (HTML)", report_run, floor["wall"], None, rc=report_run["rc"],
+                html_mb=round(html.stat().st_size / 1e6, 2) if html.exists() else None)
             if not args.keep:
                 for p in work.glob(f"fixed-{label}.jsonl*"):
                     p.unlink()

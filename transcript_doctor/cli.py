@@ -808,12 +808,15 @@ def bundle(
     path: Path = typer.Argument(..., help="The transcript to report on."),
     output: Path = typer.Option(..., "--output", "-o", help="Where to write the Markdown report."),
     client_version: Optional[str] = client_version_option(),
+    as_html: bool = typer.Option(False, "--html", help="Write the HTML report (as `report` does) instead of Markdown."),
 ) -> None:
     """A redacted Markdown triage report to attach to a bug: versions, sizes, findings with the
     messages around each, the context timeline, and what fix would do."""
     from .bundle import render
     from .writer import WriteRefused, atomic_file
 
+    if as_html:
+        return report(path, output, no_redact=False, client_version=client_version)
     analysis = _analyse_or_fail(path, client_version=client_version)
     text, found = render(analysis)
     try:
@@ -822,6 +825,38 @@ def bundle(
     except (WriteRefused, OSError) as exc:
         raise fail(f"cannot write {output}: {getattr(exc, 'strerror', None) or exc}")
     _console().print(f"wrote {output} ({len(text):,} characters; {sum(found.values())} redactions)", markup=False)
+
+
+@app.command()
+def report(
+    path: Path = typer.Argument(..., help="The transcript to report on."),
+    output: Path = typer.Option(..., "--output", "-o", help="Where to write the HTML file (`-` for standard output)."),
+    no_redact: bool = typer.Option(False, "--no-redact", help="Keep secrets and the home path as they are (the report is redacted by default)."),
+    client_version: Optional[str] = client_version_option(),
+) -> None:
+    """One self-contained HTML file showing the session: the tree with its branches, sidechains,
+    compactions and findings, the context curve, the findings with what fix would do, the resumed
+    conversation (anchored as report.html#messages.N) and the tool calls. It makes no network
+    request. Exit code 0 when written, 2 when the input cannot be read or the output written."""
+    from .html_report import render as render_html
+    from .writer import WriteRefused, atomic_file
+
+    analysis = _analyse_or_fail(path, client_version=client_version)
+    result = render_html(analysis, redact=not no_redact)
+    data = result.html.encode("utf-8")
+    if str(output) == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    try:
+        with atomic_file(output) as out:
+            out.write(data)
+    except (WriteRefused, OSError) as exc:
+        raise fail(f"cannot write {output}: {getattr(exc, 'strerror', None) or exc}")
+    redacted = "not redacted" if no_redact else f"{sum(result.redactions.values())} redactions"
+    written = (f"; {result.messages_written:,} of {result.messages_total:,} messages written in full"
+               if result.messages_written < result.messages_total else "")
+    _console().print(f"wrote {output} ({len(data) / 1e6:,.1f} MB; {redacted}{written})", markup=False)
 
 
 @app.command()
