@@ -164,23 +164,27 @@ def check(
     output_format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text for people, json for programs."),
     select: Optional[List[str]] = typer.Option(None, "--select", help="Only these rules: codes, names or prefixes (TD2), comma-separated."),
     ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Skip these rules: codes, names or prefixes."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Leave out info findings."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Leave out info findings, and files with neither errors nor warnings."),
 ) -> None:
     """Report every structural fault, most severe first: file:line, code, severity, messages.N.
 
-    Exit code 0 when no errors are found, 1 when there are errors, 2 when a path cannot be read.
+    `-` reads the transcript from standard input. With several files each summary names its
+    file and a total closes the run. Exit code 0 when no errors are found, 1 when there are
+    errors, 2 when a path cannot be read (or nothing given is a transcript).
     """
-    from .analysis import analyse
+    from .api import check as check_file
     from .reader import UnreadableInput
-    from .report import analysis_json, render_text, report_json, unreadable_json
+    from .report import render_text, report_json, unreadable_json
+    from .sniff import NotATranscript
 
-    rules = choose_rules(select, ignore)
+    choose_rules(select, ignore)
     targets = expand_paths(paths)
     files_json = []
-    unreadable = 0
+    unreadable = not_transcripts = clean = 0
     errors = 0
     console = _console()
     warnings = files = 0
+    named = len(targets) > 1
     # One file at a time, each reported as soon as it is read and then let go: a folder of
     # large transcripts is never in memory at once.
     sizes = {p: _size(p) for p, problem in targets if problem is None}
@@ -188,50 +192,64 @@ def check(
         for path, problem in targets:
             if problem is None:
                 try:
-                    analysis = analyse(path, rules, progress=progress.reading(f"checking {path.name}", sizes[path]))
+                    report = check_file(path, select=select, ignore=ignore, include_info=not quiet,
+                                        progress=progress.reading)
+                except NotATranscript as exc:
+                    not_transcripts += 1
+                    problem = str(exc)
                 except UnreadableInput as exc:
+                    unreadable += 1
                     problem = str(exc)
             if problem is not None:
-                unreadable += 1
                 if output_format is OutputFormat.json:
                     files_json.append(unreadable_json(str(path), problem))
                 else:
                     _console(stderr=True).print(f"transcript-doctor: {problem}", markup=False)
                 continue
-            if quiet:
-                analysis.findings = [f for f in analysis.findings if f.severity != "info"]
-            errors += analysis.errors
-            warnings += analysis.warnings
+            errors += report.errors
+            warnings += report.warnings
             files += 1
+            clean += report.clean
             if output_format is OutputFormat.json:
-                files_json.append(analysis_json(analysis))
-            else:
-                render_text(console, [analysis])
-            analysis = None
+                files_json.append(report.to_json())
+            elif not (quiet and report.clean):
+                render_text(console, [report.analysis], named=named, label=report.path)
+            report = None
     if output_format is OutputFormat.json:
         import json
 
         sys.stdout.write(json.dumps(report_json(files_json), indent=2, ensure_ascii=False) + "\n")
-    elif files > 1:
-        from .report import plural
-
-        console.print(f"{plural(errors, 'error')}, {plural(warnings, 'warning')} in {plural(files, 'file')}", markup=False)
-    if unreadable:
+    elif named:
+        console.print(_check_total(errors, warnings, files, clean, unreadable, not_transcripts), markup=False)
+    nothing_checkable = files == 0 and not_transcripts > 0
+    if unreadable or nothing_checkable:
         raise typer.Exit(EXIT_USAGE)
     raise typer.Exit(EXIT_FINDINGS if errors else EXIT_OK)
 
 
+def _check_total(errors: int, warnings: int, files: int, clean: int, unreadable: int, not_transcripts: int) -> str:
+    from .report import plural
+
+    parts = [f"{clean:,} clean"]
+    if unreadable:
+        parts.append(f"{unreadable:,} unreadable")
+    if not_transcripts:
+        parts.append(f"{plural(not_transcripts, 'file')} not a transcript")
+    return f"total: {plural(errors, 'error')}, {plural(warnings, 'warning')} in {plural(files, 'file')} ({', '.join(parts)})"
+
+
 @app.command()
 def fix(
-    path: Path = typer.Argument(..., help="The transcript (.jsonl) to repair."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Where to write the repaired transcript (default: <name>.fixed.jsonl beside it)."),
+    path: Path = typer.Argument(..., help="The transcript (.jsonl) to repair; - reads standard input."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Where to write the repaired transcript, always (a copy when nothing changes; - for standard output; default: <name>.fixed.jsonl beside it, written only when something changes)."),
     diff: bool = typer.Option(False, "--diff", help="Show what would change, field by field; write nothing."),
     in_place: bool = typer.Option(False, "--in-place", help="Replace the file itself, keeping the original as <file>.bak."),
-    new_session: bool = typer.Option(False, "--new-session", help="Write a resumable copy under a new session id in the same folder."),
+    new_session: bool = typer.Option(False, "--new-session", help="Write a resumable copy under a new session id where `claude --resume` looks for it."),
     unsafe_fixes: bool = typer.Option(False, "--unsafe-fixes", help="Also apply repairs that drop or invent content (originals still go to the rejects file)."),
     output_format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text for people, json for programs."),
     select: Optional[List[str]] = typer.Option(None, "--select", help="Only repair findings of these rules."),
     ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Leave findings of these rules alone."),
+    rejects: Optional[Path] = typer.Option(None, "--rejects", help="Where to keep the original bytes of removed and changed lines (default: <output>.rejects; needed to keep them when the output is standard output)."),
 ) -> None:
     """Repair a transcript so that Claude Code resumes it and the API accepts it, losing nothing.
 
@@ -239,128 +257,88 @@ def fix(
     <output>.rejects. Exit code 0 when the result has no errors, 1 when errors are left (or, with
     --diff, when there is something to change), 2 on bad usage or unreadable input.
     """
-    from .analysis import analyse
+    from .api import fix as fix_file
     from .reader import UnreadableInput
+    from .stdio import is_stdio
+    from .writer import WriteRefused
 
-    if sum(bool(x) for x in (output is not None, in_place, new_session)) > 1:
-        raise fail("choose one of --output, --in-place and --new-session")
-    rules = choose_rules(select, ignore)
+    choose_rules(select, ignore)
     size = _size(path)
     progress = ReadingProgress(size)
     with progress:
         try:
-            analysis = analyse(path, rules, progress=progress.reading(f"checking {path.name}", size))
-        except UnreadableInput as exc:
+            result = fix_file(path, output, unsafe_fixes, in_place=in_place, new_session=new_session, rejects=rejects,
+                              select=select, ignore=ignore, dry_run=diff, progress=progress.reading)
+        except (ValueError, UnreadableInput, WriteRefused) as exc:
             raise fail(str(exc))
-        return _fix_analysed(path, analysis, rules, output, in_place, new_session, diff, unsafe_fixes, output_format, progress)
-
-
-def _fix_analysed(path, analysis, rules, output, in_place, new_session, diff, unsafe_fixes, output_format, progress):
-    import json
-    import tempfile
-    import uuid as uuidlib
-
-    from .analysis import analyse
-    from .diff import render_diff
-    from .fixer import place, stage
-    from .writer import WriteRefused
-
-    if analysis.transcript.format == "codex":
-        raise fail(f"{path}: a Codex CLI rollout, not a Claude Code transcript: nothing to repair")
-
-    session_rewrite = None
-    new_id = None
-    if new_session:
-        old_id = analysis.tree.expected_session
-        new_id = str(uuidlib.uuid4())
-        target = path.with_name(f"{new_id}.jsonl")
-        if old_id:
-            session_rewrite = (f'"sessionId":"{old_id}"'.encode(), f'"sessionId":"{new_id}"'.encode())
-    elif in_place:
-        target = path
-    else:
-        target = output or path.with_name(path.stem + ".fixed.jsonl")
-        if target.resolve() == path.resolve():
-            raise fail("the output would overwrite the input: use --in-place to replace it (a backup is kept)")
-
-    workdir_parent = Path(tempfile.gettempdir()) if diff else (target.parent if str(target.parent) else Path("."))
-    try:
-        cwd = _session_cwd(analysis) if new_session else None
-        repair = stage(analysis, rules, unsafe_fixes, workdir_parent, release=True, progress=progress.reading)
-    except WriteRefused as exc:
-        raise fail(str(exc))
-    except OSError as exc:
-        raise fail(f"cannot write in {workdir_parent}: {exc.strerror or exc}; the input is untouched")
-    progress.close()  # the reading is over: the report goes where the bar was
-    console = _console()
-    try:
-        if diff:
-            if output_format is OutputFormat.json:
-                sys.stdout.write(json.dumps({"path": str(path), "changes": [c.to_json() for c in repair.changes]}, indent=2) + "\n")
-            else:
-                for line in render_diff(path, repair.staged, repair.line_sources, str(target)):
-                    console.print(line, markup=False)
-                console.print(f"{len(repair.changes)} change(s) would be made; nothing written", markup=False)
-            raise typer.Exit(EXIT_FINDINGS if repair.changes else EXIT_OK)
-        if repair.changes or new_session:
-            try:
-                place(repair, target, in_place=in_place, session_rewrite=session_rewrite)
-            except WriteRefused as exc:
-                raise fail(str(exc))
-            except OSError as exc:
-                raise fail(f"cannot write {target}: {exc.strerror or exc}; the input is untouched")
-            if new_session:
-                repair.final = analyse(target, rules)
-    finally:
-        repair.cleanup()
-    left = repair.errors_left
-
-    if output_format is OutputFormat.json:
-        payload = {
-            "path": str(path),
-            "output": str(repair.output) if repair.output else None,
-            "rejects": str(repair.rejects) if repair.rejects else None,
-            "backup": str(repair.backup) if repair.backup else None,
-            "session_id": new_id,
-            "passes": repair.passes,
-            "changes": [c.to_json() for c in repair.changes],
-            "not_fixed": [{**s.finding.to_json(), "reason": s.reason} for s in repair.skipped],
-            "errors_left": [f.to_json() for f in left],
-        }
-        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
-    else:
-        name = str(path)
-        for c in repair.changes:
-            where = f"{name}:{c.line}" if c.line else f"{name} (a record an earlier repair pass inserted)"
-            console.print(f"{where}  {c.code}  {c.description}", markup=False)
-        for s in repair.skipped:
-            console.print(f"{name}:{s.finding.line}  {s.finding.code}  {s.reason}", markup=False, style="dim")
-        if repair.output is None:
-            console.print(f"{name}: nothing to fix", markup=False)
+    # The repaired transcript may be on standard output: then the report goes to standard error.
+    console = _console(stderr=is_stdio(result.output))
+    if diff:
+        if output_format is OutputFormat.json:
+            _print_json({"path": result.path, "changes": [c.to_json() for c in result.changes]}, console)
         else:
-            where = f"wrote {repair.output}"
-            if repair.backup:
-                where += f" (original kept as {repair.backup})"
-            if repair.rejects:
-                where += f"; removed and changed lines kept in {repair.rejects}"
-            console.print(f"{len(repair.changes)} change(s); {where}", markup=False)
-        if left:
-            console.print(f"{len(left)} error(s) left:", markup=False, style="bold red")
-            for f in left:
-                console.print(f"  {f.code} line {f.line}: {f.message}", markup=False)
-        if new_id:
-            hint = f"cd {cwd} && " if cwd else ""
-            console.print(f"resume it with: {hint}claude --resume {new_id}", markup=False)
-    raise typer.Exit(EXIT_FINDINGS if left else EXIT_OK)
+            for line in result.diff or []:
+                console.print(line, markup=False)
+            console.print(f"{len(result.changes)} change(s) would be made; nothing written", markup=False)
+        raise typer.Exit(EXIT_FINDINGS if result.changes else EXIT_OK)
+    if output_format is OutputFormat.json:
+        _print_json(result.to_json(), console)
+    else:
+        _print_fix_result(console, result)
+    raise typer.Exit(EXIT_FINDINGS if result.errors_left else EXIT_OK)
 
 
-def _session_cwd(analysis) -> Optional[str]:
-    leaf = analysis.tree.leaf
-    if leaf is None:
-        return None
-    value = analysis.transcript.read_value(leaf)
-    cwd = value.get("cwd") if isinstance(value, dict) else None
-    return cwd if isinstance(cwd, str) else None
+def _print_json(payload, console) -> None:
+    import json
+
+    text = json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+    if console.stderr:
+        sys.stderr.write(text)
+    else:
+        sys.stdout.write(text)
+
+
+def _print_fix_result(console, result) -> None:
+    name = result.path
+    for c in result.changes:
+        where = f"{name}:{c.line}" if c.line else f"{name} (a record an earlier repair pass inserted)"
+        console.print(f"{where}  {c.code}  {c.description}", markup=False)
+    for s in result.not_fixed:
+        console.print(f"{name}:{s.finding.line}  {s.finding.code}  {s.reason}", markup=False, style="dim")
+    written = "the repaired transcript to standard output" if result.output == "-" else result.output
+    if result.output is None:
+        console.print(f"{name}: nothing to fix" if not result.errors_left else f"{name}: no safe repair to make; nothing written", markup=False)
+    elif result.unchanged_copy and result.session_id is None:
+        what = "nothing to fix" if not result.errors_left else "no safe repair to make"
+        console.print(f"{what}; wrote an unchanged copy to {written}", markup=False)
+    else:
+        where = f"wrote {written}"
+        if result.backup:
+            where += f" (original kept as {result.backup})"
+        if result.rejects:
+            where += f"; removed and changed lines kept in {result.rejects}"
+        if result.rejects_not_written:
+            where += (f"; the original bytes of {result.rejects_not_written} removed or changed line(s) were not kept"
+                      " (give --rejects PATH to keep them)")
+        console.print(f"{len(result.changes)} change(s); {where}", markup=False)
+    if result.errors_left:
+        console.print(f"{len(result.errors_left)} error(s) left:", markup=False, style="bold red")
+        for f in result.errors_left:
+            console.print(f"  {f.code} line {f.line}: {f.message}", markup=False)
+        if result.unsafe_left:
+            n = len(result.unsafe_left)
+            console.print(f"{n} of them {'needs' if n == 1 else 'need'} --unsafe-fixes (repairs that invent or drop content)", markup=False)
+    if result.session_id:
+        if result.resume_note:
+            console.print(f"note: {result.resume_note}", markup=False)
+        hint = f"cd {shlex_quote(result.cwd)} && " if result.cwd else ""
+        console.print(f"resume it with: {hint}claude --resume {result.session_id}", markup=False)
+
+
+def shlex_quote(text: str) -> str:
+    import shlex
+
+    return shlex.quote(text)
 
 
 def _analyse_or_fail(path: Path, rules=None):
