@@ -160,7 +160,7 @@ def _root(
 
 @app.command()
 def check(
-    paths: List[Path] = typer.Argument(..., help="Transcript files (.jsonl) or folders to search for them."),
+    paths: List[Path] = typer.Argument(..., help="Transcript files (.jsonl) or folders to search for them; - reads standard input."),
     output_format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text for people, json for programs."),
     select: Optional[List[str]] = typer.Option(None, "--select", help="Only these rules: codes, names or prefixes (TD2), comma-separated."),
     ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Skip these rules: codes, names or prefixes."),
@@ -344,8 +344,12 @@ def shlex_quote(text: str) -> str:
 def _analyse_or_fail(path: Path, rules=None):
     from .analysis import analyse
     from .reader import UnreadableInput
+    from .sniff import check_is_transcript
+    from .stdio import input_path
 
     try:
+        path = input_path(path)
+        check_is_transcript(path)
         return analyse(path, rules)
     except UnreadableInput as exc:
         raise fail(str(exc))
@@ -353,7 +357,7 @@ def _analyse_or_fail(path: Path, rules=None):
 
 @app.command()
 def explain(
-    path: Path = typer.Argument(..., help="The transcript the error came from."),
+    path: Path = typer.Argument(..., help="The transcript the error came from; - reads standard input."),
     error: Optional[str] = typer.Argument(None, help="The API error text (read from standard input when left out)."),
     output_format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f"),
     around: int = typer.Option(2, "--around", help="Messages of context to show on each side."),
@@ -365,33 +369,28 @@ def explain(
     """
     import json
 
-    from .explain import explain as explain_error
-    from .explain import parse_error
+    from .api import explain as explain_file
+    from .reader import UnreadableInput
     from .rules import lookup
+    from .stdio import is_stdio
     from .views import message_line, message_row, window
 
     if error is None:
+        if is_stdio(path):
+            raise fail("the transcript is on standard input: give the error text as an argument")
         if sys.stdin is None or sys.stdin.isatty():
             raise fail("give the error text as an argument or on standard input")
         error = sys.stdin.read()
     if not error.strip():
         raise fail("the error text is empty")
-    analysis = _analyse_or_fail(path)
-    parsed = parse_error(error)
-    result = explain_error(parsed, analysis)
+    try:
+        explained = explain_file(path, error)
+    except (ValueError, UnreadableInput) as exc:
+        raise fail(str(exc))
+    parsed, result, analysis, fix_actions = explained.error, explained, explained.analysis, explained.fix_actions
     main = analysis.context.main
     index = result.findings[0].message_index if result.findings and result.findings[0].message_index is not None else parsed.message_index
     shown = window(main, index, around) if main is not None and index is not None and index < len(main.messages) else []
-    import tempfile
-
-    from .fixer import stage
-
-    try:
-        repair = stage(analysis, None, True, Path(tempfile.gettempdir()))
-        repair.cleanup()
-        fix_actions = [c for c in repair.changes if c.code in {f.code for f in result.findings}]
-    except Exception:  # explaining must not depend on being able to stage a repair
-        fix_actions = []
     if output_format is OutputFormat.json:
         payload = {
             "error": parsed.text,
@@ -405,6 +404,7 @@ def explain(
             "messages": [message_row(m) for m in shown],
             "fix": [c.to_json() for c in fix_actions],
             "note": result.note,
+            "tool_ids_not_in_file": explained.missing_tool_ids,
         }
         sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
         raise typer.Exit(EXIT_OK if parsed.recognised else EXIT_FINDINGS)
@@ -428,7 +428,7 @@ def explain(
     if result.findings:
         console.print()
         for f in result.findings:
-            console.print(f"{path}:{f.line}  {f.code} {f.severity}  {f.api_path or '-'}  uuid {f.uuid}  {f.message}", markup=False)
+            console.print(f"{explained.path}:{f.line}  {f.code} {f.severity}  {f.api_path or '-'}  uuid {f.uuid}  {f.message}", markup=False)
     if result.note:
         console.print(f"note: {result.note}", markup=False)
     if fix_actions:
@@ -442,7 +442,7 @@ def explain(
 
 @app.command()
 def show(
-    path: Path = typer.Argument(..., help="The transcript to show."),
+    path: Path = typer.Argument(..., help="The transcript to show; - reads standard input."),
     around: Optional[int] = typer.Option(None, "--around", help="Only messages.N and a few on each side."),
     lines: Optional[str] = typer.Option(None, "--lines", help="Only messages with records on lines A:B."),
     branch: Optional[str] = typer.Option(None, "--branch", help="Show the conversation ending at this leaf (a uuid or a line number)."),
@@ -481,20 +481,50 @@ def show(
         except ValueError:
             raise fail("--lines takes A:B, for example 100:250")
         messages = [m for m in messages if m.lines[1] >= lo and m.lines[0] <= hi]
+        earlier = _earlier_messages(analysis, conversation, lo, hi) if branch is None else []
+    else:
+        earlier = []
     if as_json:
+        for kind, m in earlier:
+            sys.stdout.write(json.dumps({**message_row(m), "conversation": kind}, ensure_ascii=False) + "\n")
         for m in messages:
-            sys.stdout.write(json.dumps(message_row(m), ensure_ascii=False) + "\n")
+            row = message_row(m)
+            if earlier:
+                row["conversation"] = conversation.kind
+            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
         return
     console = _console()
+    if earlier:
+        from .report import WHERE_LABEL
+
+        console.print("not sent on resume:", markup=False, style="dim")
+        for kind, m in earlier:
+            console.print(f"{message_line(m, '~')}  ({WHERE_LABEL.get(kind, kind)})", markup=False)
+        if messages:
+            console.print("the resumed conversation:", markup=False, style="dim")
     for m in messages:
         console.print(message_line(m), markup=False)
     leaf = conversation.chain.leaf
     console.print(f"{len(conversation.messages)} messages; leaf line {leaf.line} ({leaf.uuid})", markup=False, style="dim")
 
 
+def _earlier_messages(analysis, shown, lo: int, hi: int) -> list:
+    """Messages on lines lo..hi that the resumed conversation does not send: the history before
+    a compaction first, then side branches; each once, as (kind, message)."""
+    seen = {m.lines for m in shown.messages}
+    out = []
+    convs = sorted((c for c in analysis.context.conversations if c is not shown), key=lambda c: c.kind != "compacted")
+    for conv in convs:
+        for m in conv.messages:
+            if m.lines[1] >= lo and m.lines[0] <= hi and m.lines not in seen:
+                seen.add(m.lines)
+                out.append((conv.kind, m))
+    return out
+
+
 @app.command()
 def stats(
-    path: Path = typer.Argument(..., help="The transcript to measure."),
+    path: Path = typer.Argument(..., help="The transcript to measure; - reads standard input."),
     output_format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f"),
 ) -> None:
     """Records by type, branches, tool calls and their errors, API errors, context size over time."""
@@ -547,16 +577,23 @@ def stats(
         console.print(big)
 
 
+class ScanFormat(str, Enum):
+    text = "text"
+    json = "json"
+    tsv = "tsv"
+
+
 @app.command()
 def scan(
     root: Optional[Path] = typer.Argument(None, help="Folder to scan (default ~/.claude/projects)."),
-    output_format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f"),
+    output_format: ScanFormat = typer.Option(ScanFormat.text, "--format", "-f", help="text: one line per session; json: everything, full paths; tsv: for spreadsheets and sort."),
     workers: Optional[int] = typer.Option(None, "--workers", "-j", help="Processes to use (default: every core)."),
     limit: Optional[int] = typer.Option(None, "--limit", help="Show only the N worst files."),
 ) -> None:
     """The health of every session under a folder, worst first: clean, warnings, errors or unreadable.
 
-    Exit code 1 when any file has errors or is unreadable.
+    One line per session (short project and session names; the full paths are in --format json
+    and tsv). Exit code 1 when any file has errors or is unreadable.
     """
     import json
 
@@ -569,7 +606,7 @@ def scan(
         raise fail(f"{root}: not a folder (use `transcript-doctor check` for one file)")
     paths = scanning.find_sessions(root)
     console = _console(stderr=True)
-    if console.is_terminal and output_format is OutputFormat.text and paths:
+    if console.is_terminal and output_format is ScanFormat.text and paths:
         from rich.progress import Progress
 
         with Progress(console=console, transient=True) as bar:
@@ -577,24 +614,28 @@ def scan(
             results = scanning.scan(paths, workers, progress=lambda: bar.advance(task))
     else:
         results = scanning.scan(paths, workers)
+    for r in results:
+        r["path"] = os.path.abspath(r["path"])
     bad = sum(1 for r in results if r["health"] in ("errors", "unreadable"))
     shown = results[:limit] if limit else results
-    if output_format is OutputFormat.json:
+    if output_format is ScanFormat.json:
         counts = {h: sum(1 for r in results if r["health"] == h) for h in scanning.HEALTH_ORDER}
-        sys.stdout.write(json.dumps({"root": str(root), "files": shown, "summary": counts}, indent=2, ensure_ascii=False) + "\n")
+        for r, (project, session) in zip(shown, scanning.short_names(shown, root)):
+            r["project"], r["session"] = project, session
+        sys.stdout.write(json.dumps({"root": os.path.abspath(root), "files": shown, "summary": counts}, indent=2, ensure_ascii=False) + "\n")
         raise typer.Exit(EXIT_FINDINGS if bad else EXIT_OK)
-    from rich.table import Table
+    if output_format is ScanFormat.tsv:
+        sys.stdout.write("".join(line + "\n" for line in scanning.tsv_lines(shown, root)))
+        raise typer.Exit(EXIT_FINDINGS if bad else EXIT_OK)
+    from datetime import datetime, timezone
 
-    table = Table(box=None)
-    for col in ("health", "file", "size", "records", "last activity", "first prompt", "top finding"):
-        table.add_column(col, overflow="fold")
-    style = {"unreadable": "bold red", "errors": "red", "warnings": "yellow", "clean": "green"}
-    for r in shown:
-        name = os.path.relpath(r["path"], root)
-        table.add_row(f"[{style[r['health']]}]{r['health']}[/]", name, f"{(r['size'] or 0) / 1024:,.0f} KB", f"{r['records']:,}",
-                      (r["last_activity"] or "-")[:16], (r["first_prompt"] or "")[:40], r["top_finding"] or "")
+    from rich.text import Text
+
     out = _console()
-    out.print(table)
+    width = out.width if out.is_terminal else None  # in a pipe a line is never cut: it is one line anyway
+    this_year = str(datetime.now(timezone.utc).year)
+    for health, rest, style in scanning.text_lines(shown, root, width, this_year):
+        out.print(Text(health, style=style) + Text(rest), soft_wrap=True, crop=False)
     counts = ", ".join(f"{sum(1 for r in results if r['health'] == h)} {h}" for h in scanning.HEALTH_ORDER)
     out.print(f"{len(results):,} files: {counts}", markup=False)
     raise typer.Exit(EXIT_FINDINGS if bad else EXIT_OK)
@@ -602,48 +643,50 @@ def scan(
 
 @app.command()
 def redact(
-    path: Path = typer.Argument(..., help="The transcript to redact."),
-    output: Path = typer.Option(..., "--output", "-o", help="Where to write the redacted copy."),
+    path: Path = typer.Argument(..., help="The transcript to redact; - reads standard input."),
+    output: Path = typer.Option(..., "--output", "-o", help="Where to write the redacted copy; - for standard output."),
     output_format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f"),
 ) -> None:
     """Replace secrets (API keys, tokens, private keys, passwords, emails) and the home path with
     stable placeholders, keeping structure, ids and tool pairing intact. Reports counts only."""
     import json
 
-    from .reader import UnreadableInput, open_transcript
-    from .redact import redact_file
+    from .api import redact as redact_file
+    from .reader import UnreadableInput
+    from .stdio import is_stdio
     from .writer import WriteRefused
 
     try:
-        handle, _ = open_transcript(path)
-        handle.close()
-    except UnreadableInput as exc:
+        result = redact_file(path, output)
+    except (ValueError, UnreadableInput, WriteRefused) as exc:
         raise fail(str(exc))
-    if output.resolve() == path.resolve():
-        raise fail("write the redacted copy to another file (-o)")
-    try:
-        report = redact_file(path, output)
-    except (WriteRefused, OSError) as exc:
-        raise fail(f"cannot write {output}: {getattr(exc, 'strerror', None) or exc}")
+    # The copy may be on standard output: then the report goes to standard error.
     if output_format is OutputFormat.json:
-        sys.stdout.write(json.dumps({"path": str(path), "output": str(output), **report}, indent=2) + "\n")
+        (sys.stderr if is_stdio(output) else sys.stdout).write(json.dumps(result.to_json(), indent=2) + "\n")
         return
-    found = ", ".join(f"{k} x{v}" for k, v in report["found"].items()) or "nothing to redact"
-    _console().print(f"wrote {output}: {report['lines_changed']:,} of {report['lines']:,} lines changed; {found}", markup=False)
+    found = ", ".join(f"{k} x{v}" for k, v in result.found.items()) or "nothing to redact"
+    where = "the redacted copy to standard output" if is_stdio(output) else str(output)
+    _console(stderr=is_stdio(output)).print(f"wrote {where}: {result.lines_changed:,} of {result.lines:,} lines changed; {found}", markup=False)
 
 
 @app.command()
 def bundle(
     path: Path = typer.Argument(..., help="The transcript to report on."),
-    output: Path = typer.Option(..., "--output", "-o", help="Where to write the Markdown report."),
+    output: Path = typer.Option("-", "--output", "-o", help="Where to write the Markdown report (default: standard output)."),
 ) -> None:
     """A redacted Markdown triage report to attach to a bug: versions, sizes, findings with the
     messages around each, the context timeline, and what fix would do."""
     from .bundle import render
+    from .stdio import is_stdio
     from .writer import WriteRefused, atomic_file
 
     analysis = _analyse_or_fail(path)
     text, found = render(analysis)
+    if is_stdio(output):
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        sys.stdout.flush()
+        _console(stderr=True).print(f"({len(text):,} characters; {sum(found.values())} redactions)", markup=False, style="dim")
+        return
     try:
         with atomic_file(output) as out:
             out.write(text.encode("utf-8"))
@@ -672,7 +715,9 @@ def rules(
         console = _console()
         console.print(f"{rule.code} {rule.name}  (severity: {rule.severity}, fix: {rule.fix})", style="bold", markup=False)
         console.print()
-        console.print(rule.doc, markup=False)
+        from .rst import render_rst
+
+        console.print(render_rst(rule.doc), markup=False)
         return
     if output_format is OutputFormat.json:
         import json

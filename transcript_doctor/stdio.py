@@ -70,3 +70,16 @@ def send_to_stdout(path: Path) -> None:
         else:
             shutil.copyfileobj(handle, target)
             target.flush()
+
+
+def input_path(path: str | os.PathLike[str]) -> Path:
+    """`path`, or standard input spooled into a temporary file that lives until the process
+    ends (for commands that read the transcript again while they print)."""
+    if not is_stdio(path):
+        return Path(path)
+    import atexit
+
+    context = readable(path)
+    spooled = context.__enter__()
+    atexit.register(context.__exit__, None, None, None)
+    return spooled
