@@ -20,7 +20,7 @@ app = typer.Typer(
     name="transcript-doctor",
     help="Find and repair what breaks Claude Code session transcripts (~/.claude/projects/*/*.jsonl).",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     context_settings={"help_option_names": ["-h", "--help"]},
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
@@ -190,7 +190,9 @@ def check(
     sizes = {p: _size(p) for p, problem in targets if problem is None}
     with ReadingProgress(sum(sizes.values())) as progress:
         for path, problem in targets:
-            if problem is None:
+            if problem is not None:
+                unreadable += 1
+            else:
                 try:
                     report = check_file(path, select=select, ignore=ignore, include_info=not quiet,
                                         progress=progress.reading)
