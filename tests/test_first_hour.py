@@ -339,8 +339,15 @@ def test_the_cli_and_the_api_give_the_same_findings():
 # 12. shell completion
 
 
-def test_shell_completion_is_available():
-    result = run("--show-completion", env={"SHELL": "/bin/bash"})
-    assert result.code == 0
-    assert "complete" in result.out and "_COMPLETE" in result.out
+def test_shell_completion_is_available_and_completes():
+    import re
+
+    script = run("--show-completion", env={"SHELL": "/bin/bash"})
+    assert script.code == 0
+    variable = re.search(r"(\w+_COMPLETE)=complete_bash", script.out).group(1)
     assert "--install-completion" in run("--help").out
+    # What bash asks when the user types `transcript-doctor scan --format <TAB>`:
+    words = run(env={variable: "complete_bash", "COMP_WORDS": "transcript-doctor scan --format ", "COMP_CWORD": "3"})
+    assert words.out.split() == ["text", "json", "tsv"]
+    command = run(env={variable: "complete_bash", "COMP_WORDS": "transcript-doctor ch", "COMP_CWORD": "1"})
+    assert command.out.split() == ["check"]

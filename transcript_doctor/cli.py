@@ -738,7 +738,7 @@ def rules(
 
 def main() -> None:
     try:
-        app()
+        app(prog_name="transcript-doctor")  # also under `python -m`: completion scripts key on this name
     except KeyboardInterrupt:
         print("transcript-doctor: interrupted", file=sys.stderr)
         sys.exit(130)
