@@ -166,6 +166,8 @@ def test_fix_from_standard_input_to_standard_output_writes_the_same_bytes(tmp_pa
     assert piped.stdout == reference.read_bytes()
     assert b"not kept" in piped.stderr and b"--rejects" in piped.stderr  # the rejects are reported as not written
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ref.jsonl", "ref.jsonl.rejects"]  # no file named "-"
+    unchanged = feed("fix", "-", stdin=CLEAN.read_bytes(), cwd=tmp_path)  # a filter passes a clean file on as it is
+    assert unchanged.returncode == 0 and unchanged.stdout == CLEAN.read_bytes()
     kept = feed("fix", ORPHAN, "-o", "-", "--rejects", tmp_path / "r.rejects", stdin=b"", cwd=tmp_path)
     assert kept.stdout == reference.read_bytes()
     assert (tmp_path / "r.rejects").read_bytes() == (tmp_path / "ref.jsonl.rejects").read_bytes()

@@ -208,8 +208,9 @@ def fix(path: PathLike, output: PathLike | None = None, unsafe: bool = False, *,
     if is_stdio(path) and (in_place or new_session):
         raise ValueError("--in-place and --new-session need a file, not standard input")
     rules = _rules(select, ignore)
-    explicit = output is not None
-    target_name = os.fspath(output) if explicit else (None if in_place or new_session else default_output(path))
+    target_name = os.fspath(output) if output is not None else (None if in_place or new_session else default_output(path))
+    # A named output, or standard output (a filter must always pass the transcript on), is always written.
+    explicit = output is not None or is_stdio(target_name)
     if target_name is not None and is_stdio(target_name) and is_stdio(rejects):
         raise ValueError("the rejects cannot go to standard output too: name a file with --rejects")
     with readable(path) as source:

@@ -307,12 +307,13 @@ def _print_fix_result(console, result) -> None:
         console.print(f"{where}  {c.code}  {c.description}", markup=False)
     for s in result.not_fixed:
         console.print(f"{name}:{s.finding.line}  {s.finding.code}  {s.reason}", markup=False, style="dim")
-    written = "the repaired transcript to standard output" if result.output == "-" else result.output
+    to_stdout = result.output == "-"
+    written = "the repaired transcript to standard output" if to_stdout else result.output
     if result.output is None:
         console.print(f"{name}: nothing to fix" if not result.errors_left else f"{name}: no safe repair to make; nothing written", markup=False)
     elif result.unchanged_copy and result.session_id is None:
         what = "nothing to fix" if not result.errors_left else "no safe repair to make"
-        console.print(f"{what}; wrote an unchanged copy to {written}", markup=False)
+        console.print(f"{what}; wrote an unchanged copy to {'standard output' if to_stdout else written}", markup=False)
     else:
         where = f"wrote {written}"
         if result.backup:
