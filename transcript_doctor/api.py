@@ -16,20 +16,20 @@ cannot be read as a transcript, `WriteRefused` when an output cannot be written 
 from __future__ import annotations
 
 import os
-import tempfile
-import uuid as uuidlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, Union
 
 from .analysis import Analysis, analyse
-from .explain import Explanation, ParsedError
 from .findings import ERROR, INFO, WARNING, Finding
 from .reader import UnreadableInput
-from .repair import Change, Skipped
 from .sniff import NotATranscript, check_is_transcript
 from .stdio import STDIN_LABEL, is_stdio, readable, writable
-from .writer import WriteRefused
+
+if TYPE_CHECKING:  # only `fix`, `explain` and `redact` load these: `check` stays as light as it was
+    from .explain import Explanation, ParsedError
+    from .repair import Change, Skipped
+    from .writer import WriteRefused
 
 PathLike = Union[str, "os.PathLike[str]"]
 Progress = Callable[[str, int], Optional[Callable[[int], None]]]
@@ -39,6 +39,14 @@ __all__ = [
     "check", "fix", "explain", "redact",
     "UnreadableInput", "NotATranscript", "WriteRefused",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "WriteRefused":  # listed in __all__, imported only when asked for
+        from .writer import WriteRefused
+
+        return WriteRefused
+    raise AttributeError(name)
 
 
 def _rules(select: Iterable[str] | None, ignore: Iterable[str] | None):
@@ -226,8 +234,12 @@ def fix(path: PathLike, output: PathLike | None = None, unsafe: bool = False, *,
 
 def _fix_analysed(path, source: Path, analysis: Analysis, rules, target_name, explicit, unsafe, in_place, new_session,
                   rejects, dry_run, progress) -> FixResult:
+    import tempfile
+    import uuid as uuidlib
+
     from .fixer import place, stage
     from .placement import place_new_session
+    from .writer import WriteRefused
 
     if analysis.transcript.format == "codex":
         raise NotATranscript(f"{_label(path)}: a Codex CLI rollout, not a Claude Code transcript: nothing to repair")
@@ -338,6 +350,8 @@ def explain(path: PathLike, error: str, *, progress: Progress | None = None) -> 
     """Map an API error text (`messages.N`, `content.M`, tool ids, `prompt is too long`) onto
     the transcript: which findings explain it, what `fix` would do, and whether the tool ids it
     names are in this file at all."""
+    import tempfile
+
     from .explain import explain as explain_error
     from .explain import parse_error
     from .fixer import stage
@@ -382,6 +396,7 @@ def redact(path: PathLike, output: PathLike) -> RedactResult:
     `output` may be `"-"` (standard output); it must not be the input."""
     from .reader import open_transcript
     from .redact import redact_file
+    from .writer import WriteRefused
 
     with readable(path) as source:
         handle, _ = open_transcript(source)

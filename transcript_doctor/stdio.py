@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -30,6 +29,8 @@ def readable(path: str | os.PathLike[str]) -> Iterator[Path]:
     if not is_stdio(path):
         yield Path(path)
         return
+    import tempfile
+
     folder = Path(tempfile.mkdtemp(prefix="transcript-doctor-stdin-"))
     try:
         spooled = folder / "stdin.jsonl"
@@ -51,6 +52,8 @@ def writable(path: str | os.PathLike[str]) -> Iterator[Path]:
     if not is_stdio(path):
         yield Path(path)
         return
+    import tempfile
+
     folder = Path(tempfile.mkdtemp(prefix="transcript-doctor-stdout-"))
     try:
         staged = folder / "stdout"
