@@ -29,6 +29,10 @@ def readable(path: str | os.PathLike[str]) -> Iterator[Path]:
     if not is_stdio(path):
         yield Path(path)
         return
+    if sys.stdin is None or sys.stdin.isatty():
+        from .reader import UnreadableInput
+
+        raise UnreadableInput("-: standard input is a terminal, not a transcript: pipe one in (transcript-doctor check - < session.jsonl)")
     import tempfile
 
     folder = Path(tempfile.mkdtemp(prefix="transcript-doctor-stdin-"))
