@@ -20,7 +20,7 @@ app = typer.Typer(
     name="transcript-doctor",
     help="Find and repair what breaks Claude Code session transcripts (~/.claude/projects/*/*.jsonl).",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     context_settings={"help_option_names": ["-h", "--help"]},
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
@@ -204,84 +204,103 @@ def _root(
 
 @app.command()
 def check(
-    paths: Optional[List[Path]] = typer.Argument(None, help="Transcript files (.jsonl) or folders to search for them (default: this project's latest session)."),
+    paths: Optional[List[Path]] = typer.Argument(None, help="Transcript files (.jsonl) or folders to search for them; - reads standard input (default: this project's latest session)."),
     output_format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text for people, json for programs."),
     select: Optional[List[str]] = typer.Option(None, "--select", help="Only these rules: codes, names or prefixes (TD2), comma-separated."),
     ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Skip these rules: codes, names or prefixes."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Leave out info findings."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Leave out info findings, and files with neither errors nor warnings."),
     client_version: Optional[str] = client_version_option(),
     session: Optional[str] = SESSION_OPTION,
     project_dir: Optional[Path] = PROJECT_OPTION,
 ) -> None:
     """Report every structural fault, most severe first: file:line, code, severity, messages.N.
 
-    Exit code 0 when no errors are found, 1 when there are errors, 2 when a path cannot be read.
+    `-` reads the transcript from standard input. With several files each summary names its
+    file and a total closes the run. Exit code 0 when no errors are found, 1 when there are
+    errors, 2 when a path cannot be read (or nothing given is a transcript).
     """
-    from .analysis import analyse
+    from .api import check as check_file
     from .reader import UnreadableInput
-    from .report import analysis_json, render_text, report_json, unreadable_json
+    from .report import render_text, report_json, unreadable_json
+    from .sniff import NotATranscript
 
     paths = resolve_inputs(paths, session, project_dir)
-    rules = choose_rules(select, ignore)
+    choose_rules(select, ignore)
     client_version = checked_client_version(client_version)
     targets = expand_paths(paths)
     files_json = []
-    unreadable = 0
+    unreadable = not_transcripts = clean = 0
     errors = 0
     console = _console()
     warnings = files = 0
+    named = len(targets) > 1
     # One file at a time, each reported as soon as it is read and then let go: a folder of
     # large transcripts is never in memory at once.
     sizes = {p: _size(p) for p, problem in targets if problem is None}
     with ReadingProgress(sum(sizes.values())) as progress:
         for path, problem in targets:
-            if problem is None:
-                try:
-                    analysis = analyse(path, rules, progress=progress.reading(f"checking {path.name}", sizes[path]),
-                                       client_version=client_version)
-                except UnreadableInput as exc:
-                    problem = str(exc)
             if problem is not None:
                 unreadable += 1
+            else:
+                try:
+                    report = check_file(path, select=select, ignore=ignore, include_info=not quiet,
+                                        progress=progress.reading, client_version=client_version)
+                except NotATranscript as exc:
+                    not_transcripts += 1
+                    problem = str(exc)
+                except UnreadableInput as exc:
+                    unreadable += 1
+                    problem = str(exc)
+            if problem is not None:
                 if output_format is OutputFormat.json:
                     files_json.append(unreadable_json(str(path), problem))
                 else:
                     _console(stderr=True).print(f"transcript-doctor: {problem}", markup=False)
                 continue
-            if quiet:
-                analysis.findings = [f for f in analysis.findings if f.severity != "info"]
-            errors += analysis.errors
-            warnings += analysis.warnings
+            errors += report.errors
+            warnings += report.warnings
             files += 1
+            clean += report.clean
             if output_format is OutputFormat.json:
-                files_json.append(analysis_json(analysis))
-            else:
-                render_text(console, [analysis])
-            analysis = None
+                files_json.append(report.to_json())
+            elif not (quiet and report.clean):
+                render_text(console, [report.analysis], named=named, label=report.path)
+            report = None
     if output_format is OutputFormat.json:
         import json
 
         sys.stdout.write(json.dumps(report_json(files_json), indent=2, ensure_ascii=False) + "\n")
-    elif files > 1:
-        from .report import plural
-
-        console.print(f"{plural(errors, 'error')}, {plural(warnings, 'warning')} in {plural(files, 'file')}", markup=False)
-    if unreadable:
+    elif named:
+        console.print(_check_total(errors, warnings, files, clean, unreadable, not_transcripts), markup=False)
+    nothing_checkable = files == 0 and not_transcripts > 0
+    if unreadable or nothing_checkable:
         raise typer.Exit(EXIT_USAGE)
     raise typer.Exit(EXIT_FINDINGS if errors else EXIT_OK)
 
 
+def _check_total(errors: int, warnings: int, files: int, clean: int, unreadable: int, not_transcripts: int) -> str:
+    from .report import plural
+
+    parts = [f"{clean:,} clean"]
+    if unreadable:
+        parts.append(f"{unreadable:,} unreadable")
+    if not_transcripts:
+        parts.append(f"{plural(not_transcripts, 'file')} not a transcript")
+    return f"total: {plural(errors, 'error')}, {plural(warnings, 'warning')} in {plural(files, 'file')} ({', '.join(parts)})"
+
+
 @app.command()
 def fix(
-    path: Optional[Path] = typer.Argument(None, help="The transcript (.jsonl) to repair (default: this project's latest session)."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Where to write the repaired transcript (default: <name>.fixed.jsonl beside it)."),
+    path: Optional[Path] = typer.Argument(None, help="The transcript (.jsonl) to repair; - reads standard input (default: this project's latest session)."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Where to write the repaired transcript, always (a copy when nothing changes; - for standard output; default: <name>.fixed.jsonl beside it, written only when something changes)."),
     diff: bool = typer.Option(False, "--diff", help="Show what would change, field by field; write nothing."),
     in_place: bool = typer.Option(False, "--in-place", help="Replace the file itself, keeping the original as <file>.bak."),
-    new_session: bool = typer.Option(False, "--new-session", help="Write a resumable copy under a new session id in the same folder."),
+    new_session: bool = typer.Option(False, "--new-session", help="Write a resumable copy under a new session id where `claude --resume` looks for it."),
     unsafe_fixes: bool = typer.Option(False, "--unsafe-fixes", help="Also apply repairs that drop or invent content (originals still go to the rejects file)."),
     output_format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text for people, json for programs."),
     select: Optional[List[str]] = typer.Option(None, "--select", help="Only repair findings of these rules."),
     ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Leave findings of these rules alone."),
+    rejects: Optional[Path] = typer.Option(None, "--rejects", help="Where to keep the original bytes of removed and changed lines (default: <output>.rejects; needed to keep them when the output is standard output)."),
     client_version: Optional[str] = client_version_option(),
     session: Optional[str] = SESSION_OPTION,
     project_dir: Optional[Path] = PROJECT_OPTION,
@@ -292,144 +311,103 @@ def fix(
     <output>.rejects. Exit code 0 when the result has no errors, 1 when errors are left (or, with
     --diff, when there is something to change), 2 on bad usage or unreadable input.
     """
-    from .analysis import analyse
+    from .api import fix as fix_file
     from .reader import UnreadableInput
+    from .stdio import is_stdio
+    from .writer import WriteRefused
 
-    if sum(bool(x) for x in (output is not None, in_place, new_session)) > 1:
-        raise fail("choose one of --output, --in-place and --new-session")
     path = resolve_input(path, session, project_dir)
-    rules = choose_rules(select, ignore)
+    choose_rules(select, ignore)
     client_version = checked_client_version(client_version)
     size = _size(path)
     progress = ReadingProgress(size)
     with progress:
         try:
-            analysis = analyse(path, rules, progress=progress.reading(f"checking {path.name}", size), client_version=client_version)
-        except UnreadableInput as exc:
+            result = fix_file(path, output, unsafe_fixes, in_place=in_place, new_session=new_session, rejects=rejects,
+                              select=select, ignore=ignore, dry_run=diff, progress=progress.reading,
+                              client_version=client_version)
+        except (ValueError, UnreadableInput, WriteRefused) as exc:
             raise fail(str(exc))
-        return _fix_analysed(path, analysis, rules, output, in_place, new_session, diff, unsafe_fixes, output_format, progress)
-
-
-def _fix_analysed(path, analysis, rules, output, in_place, new_session, diff, unsafe_fixes, output_format, progress):
-    import json
-    import tempfile
-    import uuid as uuidlib
-
-    from .analysis import analyse
-    from .diff import render_diff
-    from .fixer import place, stage
-    from .writer import WriteRefused
-
-    if analysis.transcript.format == "codex":
-        raise fail(f"{path}: a Codex CLI rollout, not a Claude Code transcript: nothing to repair")
-
-    session_rewrite = None
-    new_id = None
-    if new_session:
-        old_id = analysis.tree.expected_session
-        new_id = str(uuidlib.uuid4())
-        target = path.with_name(f"{new_id}.jsonl")
-        if old_id:
-            session_rewrite = (f'"sessionId":"{old_id}"'.encode(), f'"sessionId":"{new_id}"'.encode())
-    elif in_place:
-        target = path
-    else:
-        target = output or path.with_name(path.stem + ".fixed.jsonl")
-        if target.resolve() == path.resolve():
-            raise fail("the output would overwrite the input: use --in-place to replace it (a backup is kept)")
-
-    workdir_parent = Path(tempfile.gettempdir()) if diff else (target.parent if str(target.parent) else Path("."))
-    try:
-        cwd = _session_cwd(analysis)
-        recorded_session = analysis.tree.expected_session
-        repair = stage(analysis, rules, unsafe_fixes, workdir_parent, release=True, progress=progress.reading)
-    except WriteRefused as exc:
-        raise fail(str(exc))
-    except OSError as exc:
-        raise fail(f"cannot write in {workdir_parent}: {exc.strerror or exc}; the input is untouched")
-    progress.close()  # the reading is over: the report goes where the bar was
-    console = _console()
-    try:
-        if diff:
-            if output_format is OutputFormat.json:
-                sys.stdout.write(json.dumps({"path": str(path), "changes": [c.to_json() for c in repair.changes]}, indent=2) + "\n")
-            else:
-                for line in render_diff(path, repair.staged, repair.line_sources, str(target)):
-                    console.print(line, markup=False)
-                console.print(f"{len(repair.changes)} change(s) would be made; nothing written", markup=False)
-            raise typer.Exit(EXIT_FINDINGS if repair.changes else EXIT_OK)
-        if repair.changes or new_session:
-            try:
-                place(repair, target, in_place=in_place, session_rewrite=session_rewrite)
-            except WriteRefused as exc:
-                raise fail(str(exc))
-            except OSError as exc:
-                raise fail(f"cannot write {target}: {exc.strerror or exc}; the input is untouched")
-            if new_session:
-                repair.final = analyse(target, rules, client_version=analysis.profile.version)
-    finally:
-        repair.cleanup()
-    left = repair.errors_left
-    resume = None
-    if not left and str(repair.output or path) != "-":
-        from .sessions import resume_command
-
-        resume = resume_command(repair.output or path, new_id or recorded_session, cwd)
-
-    if output_format is OutputFormat.json:
-        payload = {
-            "path": str(path),
-            "output": str(repair.output) if repair.output else None,
-            "rejects": str(repair.rejects) if repair.rejects else None,
-            "backup": str(repair.backup) if repair.backup else None,
-            "session_id": new_id,
-            "passes": repair.passes,
-            "changes": [c.to_json() for c in repair.changes],
-            "not_fixed": [{**s.finding.to_json(), "reason": s.reason} for s in repair.skipped],
-            "errors_left": [f.to_json() for f in left],
-            "resume": resume,
-        }
-        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
-    else:
-        name = str(path)
-        for c in repair.changes:
-            where = f"{name}:{c.line}" if c.line else f"{name} (a record an earlier repair pass inserted)"
-            console.print(f"{where}  {c.code}  {c.description}", markup=False)
-        for s in repair.skipped:
-            console.print(f"{name}:{s.finding.line}  {s.finding.code}  {s.reason}", markup=False, style="dim")
-        if repair.output is None:
-            console.print(f"{name}: nothing to fix", markup=False)
+    # The repaired transcript may be on standard output: then the report goes to standard error.
+    console = _console(stderr=is_stdio(result.output))
+    if diff:
+        if output_format is OutputFormat.json:
+            _print_json({"path": result.path, "changes": [c.to_json() for c in result.changes]}, console)
         else:
-            where = f"wrote {repair.output}"
-            if repair.backup:
-                where += f" (original kept as {repair.backup})"
-            if repair.rejects:
-                where += f"; removed and changed lines kept in {repair.rejects}"
-            console.print(f"{len(repair.changes)} change(s); {where}", markup=False)
-        if left:
-            console.print(f"{len(left)} error(s) left:", markup=False, style="bold red")
-            for f in left:
-                console.print(f"  {f.code} line {f.line}: {f.message}", markup=False)
-        if resume:
-            kept = f"  (the original is kept as {repair.backup})" if repair.backup else ""
-            console.print(f"resume it with: {resume}{kept}", markup=False)
-    raise typer.Exit(EXIT_FINDINGS if left else EXIT_OK)
+            for line in result.diff or []:
+                console.print(line, markup=False)
+            console.print(f"{len(result.changes)} change(s) would be made; nothing written", markup=False)
+        raise typer.Exit(EXIT_FINDINGS if result.changes else EXIT_OK)
+    if output_format is OutputFormat.json:
+        _print_json(result.to_json(), console)
+    else:
+        _print_fix_result(console, result)
+    raise typer.Exit(EXIT_FINDINGS if result.errors_left else EXIT_OK)
 
 
-def _session_cwd(analysis) -> Optional[str]:
-    leaf = analysis.tree.leaf
-    if leaf is None:
-        return None
-    value = analysis.transcript.read_value(leaf)
-    cwd = value.get("cwd") if isinstance(value, dict) else None
-    return cwd if isinstance(cwd, str) else None
+def _print_json(payload, console) -> None:
+    import json
+
+    text = json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+    if console.stderr:
+        sys.stderr.write(text)
+    else:
+        sys.stdout.write(text)
+
+
+def _print_fix_result(console, result) -> None:
+    name = result.path
+    for c in result.changes:
+        where = f"{name}:{c.line}" if c.line else f"{name} (a record an earlier repair pass inserted)"
+        console.print(f"{where}  {c.code}  {c.description}", markup=False)
+    for s in result.not_fixed:
+        console.print(f"{name}:{s.finding.line}  {s.finding.code}  {s.reason}", markup=False, style="dim")
+    to_stdout = result.output == "-"
+    written = "the repaired transcript to standard output" if to_stdout else result.output
+    if result.output is None:
+        console.print(f"{name}: nothing to fix" if not result.errors_left else f"{name}: no safe repair to make; nothing written", markup=False)
+    elif result.unchanged_copy and result.session_id is None:
+        what = "nothing to fix" if not result.errors_left else "no safe repair to make"
+        console.print(f"{what}; wrote an unchanged copy to {'standard output' if to_stdout else written}", markup=False)
+    else:
+        where = f"wrote {written}"
+        if result.backup:
+            where += f" (original kept as {result.backup})"
+        if result.rejects:
+            where += f"; removed and changed lines kept in {result.rejects}"
+        if result.rejects_not_written:
+            where += (f"; the original bytes of {result.rejects_not_written} removed or changed line(s) were not kept"
+                      " (give --rejects PATH to keep them)")
+        console.print(f"{len(result.changes)} change(s); {where}", markup=False)
+    if result.errors_left:
+        console.print(f"{len(result.errors_left)} error(s) left:", markup=False, style="bold red")
+        for f in result.errors_left:
+            console.print(f"  {f.code} line {f.line}: {f.message}", markup=False)
+        if result.unsafe_left:
+            n = len(result.unsafe_left)
+            console.print(f"{n} of them {'needs' if n == 1 else 'need'} --unsafe-fixes (repairs that invent or drop content)", markup=False)
+    if result.resume_note:
+        console.print(f"note: {result.resume_note}", markup=False)
+    if result.resume:
+        kept = f"  (the original is kept as {result.backup})" if result.backup else ""
+        console.print(f"resume it with: {result.resume}{kept}", markup=False)
+
+
+def shlex_quote(text: str) -> str:
+    import shlex
+
+    return shlex.quote(text)
 
 
 def _analyse_or_fail(path: Path, rules=None, client_version: Optional[str] = None):
     from .analysis import analyse
     from .reader import UnreadableInput
+    from .sniff import check_is_transcript
+    from .stdio import input_path
 
     try:
+        path = input_path(path)
+        check_is_transcript(path)
         return analyse(path, rules, client_version=checked_client_version(client_version))
     except UnreadableInput as exc:
         raise fail(str(exc))
@@ -437,7 +415,7 @@ def _analyse_or_fail(path: Path, rules=None, client_version: Optional[str] = Non
 
 @app.command()
 def explain(
-    path: Optional[Path] = typer.Argument(None, help="The transcript the error came from (default: this project's latest session)."),
+    path: Optional[Path] = typer.Argument(None, help="The transcript the error came from; - reads standard input (default: this project's latest session)."),
     error: Optional[str] = typer.Argument(None, help="The API error text (read from standard input when left out)."),
     output_format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f"),
     around: int = typer.Option(2, "--around", help="Messages of context to show on each side."),
@@ -452,36 +430,31 @@ def explain(
     """
     import json
 
-    from .explain import explain as explain_error
-    from .explain import parse_error
+    from .api import explain as explain_file
+    from .reader import UnreadableInput
     from .rules import lookup
+    from .stdio import is_stdio
     from .views import message_line, message_row, window
 
     if error is None and path is not None and not os.path.exists(path) and str(path) != "-" and not path.name.endswith(".jsonl"):
         path, error = None, str(path)  # `explain "messages.3: ..."`: the one argument is the error, not a file
     path = resolve_input(path, session, project_dir)
     if error is None:
+        if is_stdio(path):
+            raise fail("the transcript is on standard input: give the error text as an argument")
         if sys.stdin is None or sys.stdin.isatty():
             raise fail("give the error text as an argument or on standard input")
         error = sys.stdin.read()
     if not error.strip():
         raise fail("the error text is empty")
-    analysis = _analyse_or_fail(path, client_version=client_version)
-    parsed = parse_error(error)
-    result = explain_error(parsed, analysis)
+    try:
+        explained = explain_file(path, error, client_version=checked_client_version(client_version))
+    except (ValueError, UnreadableInput) as exc:
+        raise fail(str(exc))
+    parsed, result, analysis, fix_actions = explained.error, explained, explained.analysis, explained.fix_actions
     main = analysis.context.main
     index = result.findings[0].message_index if result.findings and result.findings[0].message_index is not None else parsed.message_index
     shown = window(main, index, around) if main is not None and index is not None and index < len(main.messages) else []
-    import tempfile
-
-    from .fixer import stage
-
-    try:
-        repair = stage(analysis, None, True, Path(tempfile.gettempdir()))
-        repair.cleanup()
-        fix_actions = [c for c in repair.changes if c.code in {f.code for f in result.findings}]
-    except Exception:  # explaining must not depend on being able to stage a repair
-        fix_actions = []
     if output_format is OutputFormat.json:
         payload = {
             "error": parsed.text,
@@ -495,6 +468,7 @@ def explain(
             "messages": [message_row(m) for m in shown],
             "fix": [c.to_json() for c in fix_actions],
             "note": result.note,
+            "tool_ids_not_in_file": explained.missing_tool_ids,
             "client": analysis.profile.to_json(),
         }
         sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
@@ -520,7 +494,7 @@ def explain(
     if result.findings:
         console.print()
         for f in result.findings:
-            console.print(f"{path}:{f.line}  {f.code} {f.severity}  {f.api_path or '-'}  uuid {f.uuid}  {f.message}", markup=False)
+            console.print(f"{explained.path}:{f.line}  {f.code} {f.severity}  {f.api_path or '-'}  uuid {f.uuid}  {f.message}", markup=False)
     if result.note:
         console.print(f"note: {result.note}", markup=False)
     if fix_actions:
@@ -534,7 +508,7 @@ def explain(
 
 @app.command()
 def show(
-    path: Optional[Path] = typer.Argument(None, help="The transcript to show (default: this project's latest session)."),
+    path: Optional[Path] = typer.Argument(None, help="The transcript to show; - reads standard input (default: this project's latest session)."),
     around: Optional[int] = typer.Option(None, "--around", help="Only messages.N and a few on each side."),
     lines: Optional[str] = typer.Option(None, "--lines", help="Only messages with records on lines A:B."),
     branch: Optional[str] = typer.Option(None, "--branch", help="Show the conversation ending at this leaf (a uuid or a line number)."),
@@ -577,14 +551,31 @@ def show(
         except ValueError:
             raise fail("--lines takes A:B, for example 100:250")
         messages = [m for m in messages if m.lines[1] >= lo and m.lines[0] <= hi]
+        earlier = _earlier_messages(analysis, conversation, lo, hi) if branch is None else []
+    else:
+        earlier = []
     if as_json:
         from .wire import RecordReader, message_json
 
         reader = RecordReader(analysis.transcript, analysis.profile)
+        for kind, m in earlier:
+            row = {**message_row(m, message_json(m, reader)), "conversation": kind}
+            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
         for m in messages:
-            sys.stdout.write(json.dumps(message_row(m, message_json(m, reader)), ensure_ascii=False) + "\n")
+            row = message_row(m, message_json(m, reader))
+            if earlier:
+                row["conversation"] = conversation.kind
+            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
         return
     console = _console()
+    if earlier:
+        from .report import WHERE_LABEL
+
+        console.print("not sent on resume:", markup=False, style="dim")
+        for kind, m in earlier:
+            console.print(f"{message_line(m, '~')}  ({WHERE_LABEL.get(kind, kind)})", markup=False)
+        if messages:
+            console.print("the resumed conversation:", markup=False, style="dim")
     for m in messages:
         console.print(message_line(m), markup=False)
     leaf = conversation.chain.leaf
@@ -592,9 +583,23 @@ def show(
                   markup=False, style="dim")
 
 
+def _earlier_messages(analysis, shown, lo: int, hi: int) -> list:
+    """Messages on lines lo..hi that the resumed conversation does not send: the history before
+    a compaction first, then side branches; each once, as (kind, message)."""
+    seen = {m.lines for m in shown.messages}
+    out = []
+    convs = sorted((c for c in analysis.context.conversations if c is not shown), key=lambda c: c.kind != "compacted")
+    for conv in convs:
+        for m in conv.messages:
+            if m.lines[1] >= lo and m.lines[0] <= hi and m.lines not in seen:
+                seen.add(m.lines)
+                out.append((conv.kind, m))
+    return out
+
+
 @app.command()
 def stats(
-    path: Optional[Path] = typer.Argument(None, help="The transcript to measure (default: this project's latest session)."),
+    path: Optional[Path] = typer.Argument(None, help="The transcript to measure; - reads standard input (default: this project's latest session)."),
     output_format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f"),
     session: Optional[str] = SESSION_OPTION,
     project_dir: Optional[Path] = PROJECT_OPTION,
@@ -650,6 +655,12 @@ def stats(
         console.print(big)
 
 
+class ScanFormat(str, Enum):
+    text = "text"
+    json = "json"
+    tsv = "tsv"
+
+
 @app.command()
 def sessions(
     project: Optional[Path] = typer.Option(None, "--project", help="The project in this folder (default: the current one)."),
@@ -681,13 +692,14 @@ def sessions(
 @app.command()
 def scan(
     root: Optional[Path] = typer.Argument(None, help="Folder to scan (default ~/.claude/projects, or $CLAUDE_CONFIG_DIR/projects)."),
-    output_format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f"),
+    output_format: ScanFormat = typer.Option(ScanFormat.text, "--format", "-f", help="text: one line per session; json: everything, full paths; tsv: for spreadsheets and sort."),
     workers: Optional[int] = typer.Option(None, "--workers", "-j", help="Processes to use (default: every core)."),
     limit: Optional[int] = typer.Option(None, "--limit", help="Show only the N worst files."),
 ) -> None:
     """The health of every session under a folder, worst first: clean, warnings, errors or unreadable.
 
-    Exit code 1 when any file has errors or is unreadable.
+    One line per session (short project and session names; the full paths are in --format json
+    and tsv). Exit code 1 when any file has errors or is unreadable.
     """
     import json
 
@@ -700,7 +712,7 @@ def scan(
         raise fail(f"{root}: not a folder (use `transcript-doctor check` for one file)")
     paths = scanning.find_sessions(root)
     console = _console(stderr=True)
-    if console.is_terminal and output_format is OutputFormat.text and paths:
+    if console.is_terminal and output_format is ScanFormat.text and paths:
         from rich.progress import Progress
 
         with Progress(console=console, transient=True) as bar:
@@ -708,24 +720,28 @@ def scan(
             results = scanning.scan(paths, workers, progress=lambda: bar.advance(task))
     else:
         results = scanning.scan(paths, workers)
+    for r in results:
+        r["path"] = os.path.abspath(r["path"])
     bad = sum(1 for r in results if r["health"] in ("errors", "unreadable"))
     shown = results[:limit] if limit else results
-    if output_format is OutputFormat.json:
+    if output_format is ScanFormat.json:
         counts = {h: sum(1 for r in results if r["health"] == h) for h in scanning.HEALTH_ORDER}
-        sys.stdout.write(json.dumps({"root": str(root), "files": shown, "summary": counts}, indent=2, ensure_ascii=False) + "\n")
+        for r, (project, session) in zip(shown, scanning.short_names(shown, root)):
+            r["project"], r["session"] = project, session
+        sys.stdout.write(json.dumps({"root": os.path.abspath(root), "files": shown, "summary": counts}, indent=2, ensure_ascii=False) + "\n")
         raise typer.Exit(EXIT_FINDINGS if bad else EXIT_OK)
-    from rich.table import Table
+    if output_format is ScanFormat.tsv:
+        sys.stdout.write("".join(line + "\n" for line in scanning.tsv_lines(shown, root)))
+        raise typer.Exit(EXIT_FINDINGS if bad else EXIT_OK)
+    from datetime import datetime, timezone
 
-    table = Table(box=None)
-    for col in ("health", "file", "size", "records", "last activity", "first prompt", "top finding"):
-        table.add_column(col, overflow="fold")
-    style = {"unreadable": "bold red", "errors": "red", "warnings": "yellow", "clean": "green"}
-    for r in shown:
-        name = os.path.relpath(r["path"], root)
-        table.add_row(f"[{style[r['health']]}]{r['health']}[/]", name, f"{(r['size'] or 0) / 1024:,.0f} KB", f"{r['records']:,}",
-                      (r["last_activity"] or "-")[:16], (r["first_prompt"] or "")[:40], r["top_finding"] or "")
+    from rich.text import Text
+
     out = _console()
-    out.print(table)
+    width = out.width if out.is_terminal else None  # in a pipe a line is never cut: it is one line anyway
+    this_year = str(datetime.now(timezone.utc).year)
+    for health, rest, style in scanning.text_lines(shown, root, width, this_year):
+        out.print(Text(health, style=style) + Text(rest), soft_wrap=True, crop=False)
     counts = ", ".join(f"{sum(1 for r in results if r['health'] == h)} {h}" for h in scanning.HEALTH_ORDER)
     out.print(f"{len(results):,} files: {counts}", markup=False)
     raise typer.Exit(EXIT_FINDINGS if bad else EXIT_OK)
@@ -733,34 +749,30 @@ def scan(
 
 @app.command()
 def redact(
-    path: Path = typer.Argument(..., help="The transcript to redact."),
-    output: Path = typer.Option(..., "--output", "-o", help="Where to write the redacted copy."),
+    path: Path = typer.Argument(..., help="The transcript to redact; - reads standard input."),
+    output: Path = typer.Option(..., "--output", "-o", help="Where to write the redacted copy; - for standard output."),
     output_format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f"),
 ) -> None:
     """Replace secrets (API keys, tokens, private keys, passwords, emails) and the home path with
     stable placeholders, keeping structure, ids and tool pairing intact. Reports counts only."""
     import json
 
-    from .reader import UnreadableInput, open_transcript
-    from .redact import redact_file
+    from .api import redact as redact_file
+    from .reader import UnreadableInput
+    from .stdio import is_stdio
     from .writer import WriteRefused
 
     try:
-        handle, _ = open_transcript(path)
-        handle.close()
-    except UnreadableInput as exc:
+        result = redact_file(path, output)
+    except (ValueError, UnreadableInput, WriteRefused) as exc:
         raise fail(str(exc))
-    if output.resolve() == path.resolve():
-        raise fail("write the redacted copy to another file (-o)")
-    try:
-        report = redact_file(path, output)
-    except (WriteRefused, OSError) as exc:
-        raise fail(f"cannot write {output}: {getattr(exc, 'strerror', None) or exc}")
+    # The copy may be on standard output: then the report goes to standard error.
     if output_format is OutputFormat.json:
-        sys.stdout.write(json.dumps({"path": str(path), "output": str(output), **report}, indent=2) + "\n")
+        (sys.stderr if is_stdio(output) else sys.stdout).write(json.dumps(result.to_json(), indent=2) + "\n")
         return
-    found = ", ".join(f"{k} x{v}" for k, v in report["found"].items()) or "nothing to redact"
-    _console().print(f"wrote {output}: {report['lines_changed']:,} of {report['lines']:,} lines changed; {found}", markup=False)
+    found = ", ".join(f"{k} x{v}" for k, v in result.found.items()) or "nothing to redact"
+    where = "the redacted copy to standard output" if is_stdio(output) else str(output)
+    _console(stderr=is_stdio(output)).print(f"wrote {where}: {result.lines_changed:,} of {result.lines:,} lines changed; {found}", markup=False)
 
 
 @app.command()
@@ -806,19 +818,25 @@ def compact(
 @app.command()
 def bundle(
     path: Path = typer.Argument(..., help="The transcript to report on."),
-    output: Path = typer.Option(..., "--output", "-o", help="Where to write the Markdown report."),
+    output: Path = typer.Option("-", "--output", "-o", help="Where to write the Markdown report (default: standard output)."),
     client_version: Optional[str] = client_version_option(),
     as_html: bool = typer.Option(False, "--html", help="Write the HTML report (as `report` does) instead of Markdown."),
 ) -> None:
     """A redacted Markdown triage report to attach to a bug: versions, sizes, findings with the
     messages around each, the context timeline, and what fix would do."""
     from .bundle import render
+    from .stdio import is_stdio
     from .writer import WriteRefused, atomic_file
 
     if as_html:
         return report(path, output, no_redact=False, client_version=client_version)
     analysis = _analyse_or_fail(path, client_version=client_version)
     text, found = render(analysis)
+    if is_stdio(output):
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        sys.stdout.flush()
+        _console(stderr=True).print(f"({len(text):,} characters; {sum(found.values())} redactions)", markup=False, style="dim")
+        return
     try:
         with atomic_file(output) as out:
             out.write(text.encode("utf-8"))
@@ -879,7 +897,9 @@ def rules(
         console = _console()
         console.print(f"{rule.code} {rule.name}  (severity: {rule.severity}, fix: {rule.fix})", style="bold", markup=False)
         console.print()
-        console.print(rule.doc, markup=False)
+        from .rst import render_rst
+
+        console.print(render_rst(rule.doc), markup=False)
         return
     if output_format is OutputFormat.json:
         import json
@@ -898,7 +918,7 @@ def rules(
 
 def main() -> None:
     try:
-        app()
+        app(prog_name="transcript-doctor")  # also under `python -m`: completion scripts key on this name
     except KeyboardInterrupt:
         print("transcript-doctor: interrupted", file=sys.stderr)
         sys.exit(130)

@@ -45,9 +45,11 @@ def _parse(data: bytes) -> Any:
         return None
 
 
-def render_diff(source: Path, staged: Path | None, line_sources: list[int | None], output_name: str) -> list[str]:
-    """Line-aligned diff of the input and the staged repair, from the repair's line map."""
-    out = [f"--- {source}", f"+++ {output_name}"]
+def render_diff(source: Path, staged: Path | None, line_sources: list[int | None], output_name: str,
+                label: str | None = None) -> list[str]:
+    """Line-aligned diff of the input and the staged repair, from the repair's line map. An
+    inserted record is shown whole, one field per line: it is new content the user should see."""
+    out = [f"--- {label or source}", f"+++ {output_name}"]
     if staged is None:
         return out
     with open(source, "rb") as handle:
@@ -78,9 +80,11 @@ def render_diff(source: Path, staged: Path | None, line_sources: list[int | None
                 out.extend("  " + line for line in field_diff(old_value, new_value))
         else:
             value = _parse(data)
-            content = value.get("message", {}).get("content") if isinstance(value, dict) else None
             out.append(f"@@ after line {last_source} @@ inserted")
-            out.append("+ " + _show(content if content is not None else data.decode("utf-8", "replace")))
+            if value is None:
+                out.append("+ " + data.decode("utf-8", "replace"))
+            else:
+                out.extend("+ " + line for line in json.dumps(value, indent=2, ensure_ascii=False).split("\n"))
     for gone in range(last_source + 1, len(original) + 1):
         if gone not in kept:
             raw = original[gone - 1]

@@ -103,10 +103,7 @@ def explain(parsed: ParsedError, analysis: Analysis) -> Explanation:
     note = logged_note
     main = analysis.context.main
     client = analysis.profile.name
-    if parsed.tool_ids and not any(_holds_tool_id(analysis, t) for t in parsed.tool_ids):
-        note = (f"{', '.join(parsed.tool_ids)} is not in this file: the error came from another session's file, or from this"
-                " one before it was changed or repaired")
-    elif index is not None and main is not None and index >= len(main.messages):
+    if index is not None and main is not None and index >= len(main.messages):
         note = (
             f"as {client} resumes it, the conversation has {len(main.messages)} messages, so messages.{index} is not in it:"
             " the request also carried the new prompt, or another client version built it (see --client-version)"
@@ -122,11 +119,6 @@ def explain(parsed: ParsedError, analysis: Analysis) -> Explanation:
         note = (f"as {client} resumes it, this transcript shows no such fault now: it may have been fixed already, or the"
                 " error came from another file or another client version (see --client-version)")
     return Explanation(parsed, chosen, note)
-
-
-def _holds_tool_id(analysis: Analysis, tool_id: str) -> bool:
-    tree = analysis.tree
-    return tool_id in tree.tool_use_records or tool_id in tree.tool_result_ids
 
 
 def _through_request_log(analysis: Analysis, index: int) -> tuple[int, str] | None:

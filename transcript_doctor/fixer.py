@@ -49,6 +49,7 @@ class Repair:
     line_sources: list[int | None] = field(default_factory=list)
     workdir: Path | None = None
     pass_rejects: list[Path] = field(default_factory=list)
+    rejects_not_written: int = 0  # removed or changed lines whose original bytes were not kept (rejects refused)
 
     @property
     def profile_version(self) -> str:
@@ -127,8 +128,13 @@ def _to_input(line: int | None, line_map: list[int | None] | None) -> int | None
     return line_map[line - 1] if 0 < line <= len(line_map) else None
 
 
-def place(repair: Repair, target: Path, *, in_place: bool = False, session_rewrite: tuple[bytes, bytes] | None = None) -> None:
-    """Move the staged result to `target` (the input itself with `in_place`), atomically."""
+def place(repair: Repair, target: Path, *, in_place: bool = False, session_rewrite: tuple[bytes, bytes] | None = None,
+          rejects: Path | None = None, keep_rejects: bool = True) -> None:
+    """Move the staged result to `target` (the input itself with `in_place`), atomically.
+
+    The original bytes of removed and changed lines go to `rejects` (default `<target>.rejects`);
+    with `keep_rejects=False` (output on standard output and no rejects path given) they are only
+    counted in `repair.rejects_not_written`."""
     source = repair.source
     before = repair.first.transcript.fingerprint
     staged = repair.staged or source
@@ -143,8 +149,10 @@ def place(repair: Repair, target: Path, *, in_place: bool = False, session_rewri
         except OSError as exc:
             raise WriteRefused(f"cannot write the backup {repair.backup}: {exc.strerror or exc}; nothing was changed") from None
     try:
-        rejects = target.with_name(target.name + ".rejects")
-        if repair.pass_rejects and any(p.stat().st_size for p in repair.pass_rejects):
+        rejects = rejects or target.with_name(target.name + ".rejects")
+        if not keep_rejects:
+            repair.rejects_not_written = sum(_count_lines(p) for p in repair.pass_rejects)
+        elif repair.pass_rejects and any(p.stat().st_size for p in repair.pass_rejects):
             with atomic_file(rejects, mode) as out:
                 for part in repair.pass_rejects:
                     with open(part, "rb") as handle:
@@ -172,3 +180,8 @@ def place(repair: Repair, target: Path, *, in_place: bool = False, session_rewri
                 where[src] = out_line
         for change in repair.changes:
             change.new_line = where.get(change.line or 0)
+
+
+def _count_lines(path: Path) -> int:
+    with open(path, "rb") as handle:
+        return sum(1 for _ in handle)

@@ -242,7 +242,8 @@ class RepairPlan:
                 {"tool_use_id": f.tool_use_id, "type": "tool_result", "content": MISSING_RESULT_TEXT, "is_error": True}
             ],
         }
-        record["uuid"] = str(uuidlib.uuid4())
+        # Derived from what the record answers, not random: the same input always gives the same output.
+        record["uuid"] = inserted_uuid(base.get("sessionId"), parent_uuid, f.tool_use_id)
         record["timestamp"] = stamp
         record["toolUseResult"] = "Error: " + MISSING_RESULT_TEXT
         existing.append(record)
@@ -454,6 +455,14 @@ def _parse_ts(stamp: str | None) -> datetime | None:
 
 def _format_ts(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+INSERTED_NAMESPACE = uuidlib.UUID("6f1d2c1e-7a0b-5d7e-9c51-2b7d0c6f4a11")
+
+
+def inserted_uuid(session_id: str | None, parent_uuid: str | None, tool_use_id: str | None) -> str:
+    """The uuid of the tool_result record inserted for `tool_use_id` under `parent_uuid`."""
+    return str(uuidlib.uuid5(INSERTED_NAMESPACE, f"missing-tool-result\0{session_id}\0{parent_uuid}\0{tool_use_id}"))
 
 
 def timestamp_between(before: str | None, after: str | None) -> str:

@@ -70,11 +70,14 @@ def finding_row(name: str, f: Finding) -> tuple[str, str, str, str, str, str]:
     return where, f.code, f.severity, api, message, fix
 
 
-def render_text(console, analyses: list[Analysis], show_info: bool = True) -> None:
+def render_text(console, analyses: list[Analysis], show_info: bool = True, *, named: bool | None = None,
+                label: str | None = None) -> None:
+    """Findings, then one summary line per file; the summary names its file when `named` (by
+    default when there are several). `label` replaces the path (standard input)."""
     from rich.text import Text
 
     for analysis in analyses:
-        name = str(analysis.transcript.path)
+        name = label or str(analysis.transcript.path)
         shown = [f for f in analysis.findings if show_info or f.severity != INFO]
         rows = [finding_row(name, f) for f in shown]
         width_where = max((len(r[0]) for r in rows), default=0)
@@ -95,7 +98,7 @@ def render_text(console, analyses: list[Analysis], show_info: bool = True) -> No
                 line.append(fix, style="green" if f.fix == "safe" else "dim")
             console.print(line, soft_wrap=True)
         style = "bold red" if analysis.errors else ("yellow" if analysis.warnings else "green")
-        prefix = Text(f"{name}: ", style="bold") if len(analyses) > 1 else Text("")
+        prefix = Text(f"{name}: ", style="bold") if (len(analyses) > 1 if named is None else named) else Text("")
         console.print(prefix + Text(summary_line(analysis), style=style), soft_wrap=True)
 
 

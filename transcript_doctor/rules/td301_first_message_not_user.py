@@ -9,13 +9,17 @@ Failing example::
 
     {"type":"assistant","uuid":"a1","parentUuid":null,...}
 
+A sub-agent's own file (``agent-*.jsonl``, every record a sidechain) may start with an
+assistant message as Claude Code wrote it; such files are never resumed, so there it is
+information.
+
 Passing example::
 
     {"type":"user","uuid":"u1","parentUuid":null,...}
     {"type":"assistant","uuid":"a1","parentUuid":"u1",...}
 """
 
-from ..findings import ERROR, NO_FIX
+from ..findings import ERROR, INFO, NO_FIX
 from ._base import factory
 
 CODE = "TD301"
@@ -31,4 +35,8 @@ def check(conversation, context):
         return
     first = conversation.messages[0]
     if first.role != "user":
+        if context.tree.leaf is not None and context.tree.leaf.sidechain:
+            yield finding(f"the sub-agent conversation starts with an {first.role} message; sub-agent files are never resumed",
+                          api_message=first, record=first.records[0], severity_override=INFO)
+            return
         yield finding(f"the conversation starts with an {first.role} message", api_message=first, record=first.records[0])
