@@ -20,6 +20,23 @@ Record shapes imitate real files (see ../../shared/docs/transcripts.md, examples
 - a compaction every `--compact-every` bytes (`system`/`compact_boundary`, `parentUuid: null`,
   `logicalParentUuid`, `compactMetadata`, then the `isCompactSummary` user record).
 
+Other shapes (`--style`):
+
+- `long`: one very long 2.0.30 chain, no compaction and no sidechain, many parallel calls (the
+  sessions that hit the context window look like this);
+- `2.1.328`: what Claude Code 2.1.3xx writes (copied from tests/corpus/claude-code-2.1.328/ and
+  examples/clean-2.1.328-parallel-tools.jsonl): `attachment` records on the chain, with
+  `renderedRole`/`rendered` (system reminders, a user one sent beside the prompt) or without (session
+  context, prompt snapshots); `api-request` / `api-request-blob` / `api-request-shape` request logs,
+  `last-prompt`, `cost-state`, `tools-used`, `atis-latch`, `mode` records; parallel tool results
+  each under its own call's record, written in any order, the next record under the last one
+  written. The request log's message hashes are not the client's (rebuilding its requests is the
+  tool's job, not the generator's): they resolve to nothing, so TD107 reads the log and compares
+  nothing; the blobs do hold the hash of their own message.
+
+`--size 5GB` (or any size) works with every style, in constant memory; nothing in the tests makes
+files that large (benchmarks/run.py --huge measures `check` on 5 GB on demand).
+
 Timestamps only increase, by realistic steps; every uuid is a fresh version-4 uuid (drawn from the
 seeded generator, so a seed gives the same file). The file ends at a turn boundary: nothing is
 left unanswered, so `transcript-doctor check` must report no error on it.
@@ -49,7 +66,8 @@ except ImportError:  # pragma: no cover
 B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 MODEL_20 = "claude-sonnet-4-5-20250929"
 MODEL_21 = "claude-opus-4-6"
-V20, V21 = "2.0.30", "2.1.39"
+V20, V21, V328 = "2.0.30", "2.1.39", "2.1.328"
+MODEL_328 = "claude-opus-5-5"
 REJECTED = ("The user doesn't want to proceed with this tool use. The tool use was rejected (eg. if it was a file "
             "edit, the new_string was NOT written to the file). STOP what you are doing and wait for the user to "
             "tell you how to proceed.")
@@ -180,7 +198,9 @@ class Session:
         self.target = target
         self.compact_every = compact_every
         self.agents_dir, self.flat_agents = agents_dir, flat_agents
-        self.version = V21 if style == "2.1" else V20
+        self.version = {"2.1": V21, "2.1.328": V328}.get(style, V20)
+        self.requests = 0  # api-request records written (2.1.328)
+        self.logged = 0  # messages the last api-request logged (2.1.328)
         self.slug = "-".join(rng.choice(("dazzling", "modular", "quiet", "brave", "lucky", "petting", "imagining",
                                          "thompson", "barto", "river", "falcon", "maple")) for _ in range(3))
         self.bytes = 0
@@ -191,7 +211,10 @@ class Session:
         self.sidechains = 0
         self.compactions = 0
         self.todos: list[dict] = []
-        self.ensure_sidechain = agents_dir is None  # a single big file always gets one sidechain run
+        # a single big file always gets one sidechain run; the long chain and 2.1.328 files have none
+        self.ensure_sidechain = agents_dir is None and style not in ("long", "2.1.328")
+        if style == "long":
+            self.compact_every = 1 << 62  # never: one chain from the first prompt to the last answer
 
     # ---- ids and clock
     def uuid(self) -> str:
@@ -210,6 +233,10 @@ class Session:
     def is21(self) -> bool:
         return self.version.startswith("2.1")
 
+    @property
+    def is328(self) -> bool:
+        return self.version == V328
+
     # ---- output
     def emit(self, rec: dict) -> None:
         data = _dumps(rec) + b"\n"
@@ -225,6 +252,8 @@ class Session:
             rec["agentId"] = self.agent_id
         if self.is21:
             rec["slug"] = self.slug
+        if self.is328:
+            rec["entrypoint"] = "cli"
         rec["type"] = kind
         return rec
 
@@ -249,10 +278,16 @@ class Session:
 
     def assistant(self, block: dict, msg_id: str, req_id: str, stop, gap: tuple[float, float]) -> str:
         rec = self.base("assistant", self.tip)
-        rec["message"] = {"model": MODEL_21 if self.is21 else MODEL_20, "id": msg_id, "type": "message",
+        model = MODEL_328 if self.is328 else MODEL_21 if self.is21 else MODEL_20
+        rec["message"] = {"model": model, "id": msg_id, "type": "message",
                           "role": "assistant", "content": [block], "stop_reason": stop, "stop_sequence": None,
                           "usage": self.usage(self.rng.randint(1, 900))}
-        rec["requestId"] = req_id
+        if self.is328:  # 2.1.3xx names the logged request instead of the API's request id
+            rec.update({"apiBlockIndex": self.block_index, "requestRef": req_id, "requestedModel": model,
+                        "promptCacheRequested": "5m", "effort": "medium", "madeBy": "model"})
+            self.block_index += 1
+        else:
+            rec["requestId"] = req_id
         return self.chain(rec, self.tick(*gap))
 
     def user(self, content, extra: dict | None = None, parent: str | None | bool = False, gap=(1_000, 8_000)) -> str:
@@ -357,6 +392,8 @@ class Session:
         """Emit one assistant message (one record per block); return the tool calls' ids after running them."""
         rng = self.rng
         msg_id, req_id = "msg_01" + self.b58(22), "req_011C" + self.b58(20)
+        if self.is328:
+            req_id = self.log_request()
         gap = (1_200, 9_000)
         blocks: list[dict] = []
         if self.is21 and rng.random() < 0.05:
@@ -379,6 +416,24 @@ class Session:
             calls.append((tool_id, name, inp))
         if n_calls == 1 and not self.sidechain and rng.random() < 0.004:
             return self.rejected(calls[0], msg_id, req_id, gap)
+        if self.is328:  # every call, then the results in the order the tools finished, each under its call
+            records = []
+            for tool_id, name, inp in calls:
+                records.append(self.assistant({"type": "tool_use", "id": tool_id, "name": _api_name(name), "input": inp,
+                                               "caller": {"type": "direct"}}, msg_id, req_id, None, gap))
+                gap = (30, 1_200)
+            self.housekeeping(after_response=False)
+            order = list(range(n_calls))
+            rng.shuffle(order)
+            for k in order:
+                tool_id, name, inp = calls[k]
+                content, tur, err, run_ms = self.tool_result(name, inp)
+                self.user([{"tool_use_id": tool_id, "type": "tool_result", "content": content, "is_error": err}],
+                          {"toolUseResult": tur, "sourceToolAssistantUUID": records[k]}, parent=records[k],
+                          gap=(max(1, run_ms * 0.5), max(2, run_ms)))
+            if rng.random() < 0.5:
+                self.attachment({"type": "prompt_snapshot", "systemPrompt": [self.system_prompt]})
+            return [c[0] for c in calls]
         if not self.is21:  # 2.0.x: every tool_use, then every result, one linear chain
             for tool_id, name, inp in calls:
                 self.assistant({"type": "tool_use", "id": tool_id, "name": _api_name(name), "input": inp}, msg_id, req_id, "tool_use", gap)
@@ -431,6 +486,109 @@ class Session:
                   gap=(2_000, 20_000))
         self.user([{"type": "text", "text": "[Request interrupted by user for tool use]"}], gap=(1, 5))
         return ["interrupted"]
+
+    # ---- 2.1.3xx: attachments and the request log
+    block_index = 0
+    system_prompt = ("You are an agent working with the user toward their goals, using your own judgment along the way.\n\n"
+                     "# Harness\n - Text you output outside of tool use is displayed to the user as Github-flavored markdown"
+                     " in a terminal.\n") * 12
+
+    def attachment(self, attachment: dict, role: str | None = None, texts: list[str] | None = None,
+                   beside_result: bool = False) -> str:
+        rec = self.base("attachment", self.tip)
+        rec["attachment"] = attachment
+        if role:
+            rec["rendered"] = [{"content": t} for t in texts or ()]
+            rec["renderedRole"] = role
+            if beside_result:
+                rec["renderedBesideToolResult"] = True
+        return self.chain(rec, self.tick(1, 3))
+
+    def reminder(self, kind: str) -> dict:
+        rng = self.rng
+        if kind == "environment":
+            return {"type": kind, "snapshot": {"workingDirectory": self.cwd, "isWorktree": False, "isGitRepo": True,
+                                               "platform": "linux", "shell": "bash", "osVersion": "Linux 6.18"}}
+        if kind == "model":
+            return {"type": kind, "identity": {"modelId": MODEL_328, "marketingName": "Opus 5.5"},
+                    "text": f"You are powered by the model named Opus 5.5. The exact model ID is {MODEL_328}."}
+        if kind == "date":
+            return {"type": kind, "date": time.strftime("%Y-%m-%d", time.gmtime(self.now / 1000))}
+        names = sorted(rng.sample(("CronCreate", "CronDelete", "EnterWorktree", "Monitor", "NotebookEdit", "WebFetch",
+                                   "WebSearch", "SendMessage", "TaskStop"), 6))
+        return {"type": "deferred_tools_delta", "addedNames": names, "addedLines": names, "removedNames": []}
+
+    def reminder_texts(self, attachment: dict) -> list[str]:
+        kind = attachment["type"]
+        if kind == "environment":
+            body = f"# Environment\n - Primary working directory: {self.cwd}\n - Platform: linux\n - Shell: bash"
+        elif kind == "model":
+            body = attachment["text"]
+        elif kind == "date":
+            body = f"Today's date is {attachment['date']}."
+        else:
+            body = "The following deferred tools are now available via ToolSearch:\n" + "\n".join(attachment["addedNames"])
+        return [f"<system-reminder>\n{body}\n</system-reminder>"]
+
+    def prompt_attachments(self, first: bool) -> None:
+        """What 2.1.3xx writes after a prompt: system reminders (the first prompt, or a new day), a
+        user reminder sent beside the prompt, the session context and a snapshot of the system prompt."""
+        rng = self.rng
+        kinds = ("environment", "model", "deferred_tools_delta", "date") if first else \
+            (("date",) if rng.random() < 0.05 else ())
+        for kind in kinds:
+            a = self.reminder(kind)
+            self.attachment(a, "system", self.reminder_texts(a))
+        if first:
+            self.emit({"type": "atis-latch", "atis": "", "sessionId": self.session_id})
+            self.attachment({"type": "session_context", "context": {}})
+        if first or rng.random() < 0.1:
+            text = ("<system-reminder>\nAttribution for git commits you create from here on:\n"
+                    "Co-Authored-By: Claude Opus 5.5 <noreply@anthropic.com>\n</system-reminder>")
+            self.attachment({"type": "remote_session_change", "url": None, "commit": "Co-Authored-By: Claude"},
+                            "user", [text], beside_result=True)
+        if first or rng.random() < 0.3:
+            self.attachment({"type": "prompt_snapshot", "systemPrompt": [self.system_prompt]})
+
+    def log_request(self) -> str:
+        """An `api-request` record before each response (and, first, the request's shape and blobs)."""
+        rng = self.rng
+        req_id = self.uuid()
+        if self.requests == 0:
+            self.emit({"type": "api-request-shape", "sessionId": self.session_id, "shapeHash": self.hex64(),
+                       "timestamp": self.tick(1, 20), "version": self.version,
+                       "shape": {"system": [{"type": "text", "text": self.system_prompt}], "tools": []}})
+            for role, text in (("user", "<system-reminder>\nAttribution for git commits\n</system-reminder>\n"),
+                               ("system", "Today's date is " + time.strftime("%Y-%m-%d", time.gmtime(self.now / 1000)))):
+                message = {"role": role, "content": [{"type": "text", "text": text}]}
+                self.emit({"type": "api-request-blob", "sessionId": self.session_id, "hash": _message_hash(message),
+                           "message": message})
+        new = rng.randint(1, 4)
+        self.emit({"type": "api-request", "sessionId": self.session_id, "id": req_id, "timestamp": self.tick(1, 20),
+                   "version": self.version, "querySource": "repl_main_thread", "shapeHash": self.hex64(),
+                   "params": {"model": MODEL_328, "max_tokens": 128000, "thinking": {"type": "adaptive"}},
+                   "keep": self.logged, "tail": [self.hex64() for _ in range(new)],
+                   "requestDigest": self.hex64()})
+        self.logged += new
+        self.requests += 1
+        self.block_index = 0
+        return req_id
+
+    def hex64(self) -> str:
+        return "%064x" % self.rng.getrandbits(256)
+
+    def housekeeping(self, after_response: bool) -> None:
+        rng = self.rng
+        self.emit({"type": "last-prompt", "lastPrompt": "...", "leafUuid": self.tip, "sessionId": self.session_id})
+        if rng.random() < 0.3:
+            self.emit({"type": "atis-latch", "atis": "", "sessionId": self.session_id})
+        if after_response:
+            self.emit({"type": "cost-state", "sessionId": self.session_id, "totalCostUSD": round(rng.random() * 30, 4),
+                       "totalAPIDuration": rng.randint(1_000, 9_000_000), "totalLinesAdded": rng.randint(0, 9_000),
+                       "modelUsage": {MODEL_328: {"inputTokens": rng.randint(10, 10**7), "outputTokens": rng.randint(10, 10**6)}}})
+            self.emit({"type": "tools-used", "tools": ["Bash", "Read"], "sessionId": self.session_id})
+            if rng.random() < 0.1:
+                self.emit({"type": "mode", "mode": "normal", "sessionId": self.session_id})
 
     # ---- a sidechain run (Task tool)
     def task(self) -> None:
@@ -495,7 +653,10 @@ class Session:
         self.since_compact = 0
         summary = SUMMARY_HEAD + "\n\n".join(self.m.prose(rng, rng.randint(3, 10)) for _ in range(rng.randint(6, 25)))
         self.user(summary, {"isVisibleInTranscriptOnly": True, "isCompactSummary": True}, gap=(1, 2))
-        if self.is21:
+        if self.is328:
+            for kind in ("deferred_tools_delta", "environment", "model"):
+                self.attachment(self.reminder(kind), "system")
+        elif self.is21:
             hook_id = self.uuid()
             self.hooks("SessionStart", "compact", hook_id, rng.randint(1, 3))
         self.compactions += 1
@@ -512,7 +673,12 @@ class Session:
                        "content": text, "sessionId": self.session_id})
             self.emit({"type": "queue-operation", "operation": rng.choice(("dequeue", "remove")) if self.is21 else "dequeue",
                        "timestamp": self.tick(1, 400), "sessionId": self.session_id})
-        if self.is21:
+        if self.is328:
+            self.emit({"type": "queue-operation", "operation": "enqueue", "timestamp": self.tick(2_000, 120_000),
+                       "sessionId": self.session_id, "content": "..."})
+            self.emit({"type": "queue-operation", "operation": "dequeue", "timestamp": self.tick(1, 400),
+                       "sessionId": self.session_id})
+        elif self.is21:
             prompt_uuid = self.uuid()
             self.emit({"type": "file-history-snapshot", "messageId": prompt_uuid,
                        "snapshot": {"messageId": prompt_uuid, "trackedFileBackups": self.backups(),
@@ -526,22 +692,29 @@ class Session:
         rec["message"] = {"role": "user", "content": content}
         rec["uuid"] = prompt_uuid or self.uuid()
         rec["timestamp"] = self.tick(3_000, 240_000)
-        if self.is21:
+        if self.is328:
+            rec.update({"promptId": self.uuid(), "permissionMode": "default", "promptSource": "cli", "turnOrigin": "cli"})
+        elif self.is21:
             rec.update({"thinkingMetadata": {"maxThinkingTokens": 31999}, "todos": [], "permissionMode": "default"})
         self.emit(rec)
         self.tip = rec["uuid"]
+        if self.is328:
+            self.prompt_attachments(first=self.requests == 0)
         steps = rng.randint(1, 6)
         for s in range(steps):
-            if self.since_compact >= self.compact_every and s > 0:
+            if self.since_compact >= self.compact_every and s > 0 and not self.is328:
                 self.compaction()  # auto-compaction, mid-turn, after complete tool results
             last = s == steps - 1
             if not last and not self.sidechain and rng.random() < self.task_chance():
                 self.task()
                 continue
-            ids = self.response(0 if last else rng.choice((1, 1, 1, 2, 2, 3)), final=last)
+            calls = (1, 2, 2, 3, 3, 4) if self.style == "long" else (1, 1, 1, 2, 2, 3)
+            ids = self.response(0 if last else rng.choice(calls), final=last)
+            if self.is328 and last:
+                self.housekeeping(after_response=True)
             if ids == ["interrupted"]:
                 break
-        if self.is21:
+        if self.is21 and not self.is328:
             stop_id = self.uuid()
             self.hooks("Stop", "", stop_id, rng.randint(0, 3))
             if rng.random() < 0.7:
@@ -564,23 +737,35 @@ class Session:
                     "backupTime": "2026-02-11T20:31:53.375Z"} for f in rng.sample(self.m.files, rng.randint(0, 4))}
 
     def task_chance(self) -> float:
+        if self.style in ("long", "2.1.328"):
+            return 0.0
         if self.ensure_sidechain and self.sidechains == 0 and self.bytes >= 0.4 * self.target:
             return 1.0  # make sure every file has at least one sidechain run
         return 0.004
 
     def run(self, size: int) -> int:
         self.target = size
-        if self.is21:
+        if self.is21 and not self.is328:
             hook = self.uuid()
             self.hooks("SessionStart", "startup", hook, self.rng.randint(1, 3))
         turns, mean_turn = 0, 40_000.0
         # stop at the turn boundary nearest to `size`: after a turn when half an average turn would overshoot
         while turns == 0 or self.bytes + mean_turn / 2 < size:
             before = self.bytes
+            if self.is328 and turns and self.since_compact >= self.compact_every:
+                self.compaction()  # 2.1.328: between turns
             self.turn()
             turns += 1
             mean_turn += (self.bytes - before - mean_turn) / min(turns, 50)
         return self.bytes
+
+
+def _message_hash(message: dict) -> str:
+    """The hash 2.1.3xx logs for a message: sha256 of its JSON, keys sorted, compact."""
+    import hashlib
+    import json
+
+    return hashlib.sha256(json.dumps(message, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()).hexdigest()
 
 
 def _api_name(name: str) -> str:
@@ -641,8 +826,9 @@ def main() -> None:
     parser.add_argument("--size", default="100MB", help="size of the single file (default 100MB)")
     parser.add_argument("--out", required=True, type=Path, help="the .jsonl to write, or the folder with --sessions")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--style", choices=("mixed", "2.0", "2.1"), default="mixed",
-                        help="mixed: 2.0.30 linear chains for the first 30%%, then 2.1.39 trees")
+    parser.add_argument("--style", choices=("mixed", "2.0", "2.1", "long", "2.1.328"), default="mixed",
+                        help="mixed: 2.0.30 linear chains for the first 30%%, then 2.1.39 trees; long: one 2.0.30 chain, "
+                             "no compaction, many parallel calls; 2.1.328: attachments and request logs")
     parser.add_argument("--compact-every", default="3MB", help="a compaction every this many bytes (default 3MB)")
     parser.add_argument("--sessions", type=int, default=0, help="write a folder of this many sessions instead")
     parser.add_argument("--session-size", default="100KB", help="median session size with --sessions")

@@ -4,6 +4,12 @@
     python benchmarks/run.py --sizes 100MB,1GB --keep /tmp/td-bench
     python benchmarks/run.py --sizes 1GB --sessions 0         # the big file only, no scan
     python benchmarks/run.py --profile                        # + cProfile of `check` (top functions)
+    python benchmarks/run.py --shapes mixed,long,2.1.328       # which single-file shapes (default mixed,long)
+    python benchmarks/run.py --huge --sizes '' --sessions 0   # only `check` of a 5 GB file (needs ~5.5 GB of disk)
+
+Single-file shapes (benchmarks/generate.py --style): `mixed` (2.0.30 then 2.1.39 with compactions,
+sidechains, progress records), `long` (one very long 2.0.30 chain with parallel calls, no compaction:
+the sessions that hit the context window), `2.1.328` (attachments, request logs).
 
 Every measured step runs in a fresh process, started by a tiny wrapper process of its own, so the
 peak RSS that `getrusage(RUSAGE_CHILDREN)` reports is that step's alone:
@@ -203,6 +209,9 @@ def fmt_row(r: dict) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="100MB", help="comma-separated sizes of the single-file input (100MB,1GB)")
+    parser.add_argument("--shapes", default="mixed,long", help="comma-separated shapes of the single-file input "
+                                                                 "(mixed, long, 2.1.328; see generate.py --style)")
+    parser.add_argument("--huge", action="store_true", help="also measure floor and check (no fix) on a 5 GB mixed file")
     parser.add_argument("--sessions", type=int, default=1000, help="sessions in the scan folder (0: no scan)")
     parser.add_argument("--session-size", default="100KB", help="median session size of the scan folder")
     parser.add_argument("--seed", type=int, default=1)
@@ -233,21 +242,27 @@ def main() -> None:
     rows: list[dict] = []
     measured_inputs: list[str] = []
     try:
-        for label in [s.strip() for s in args.sizes.split(",") if s.strip()]:
+        shapes = [s.strip() for s in args.shapes.split(",") if s.strip()]
+        inputs = [(label, shape, False) for label in [s.strip() for s in args.sizes.split(",") if s.strip()] for shape in shapes]
+        if args.huge:
+            inputs.append(("5GB", "mixed", True))
+        for label, shape, check_only in inputs:
             size = parse_size(label)
             t0 = time.perf_counter()
-            clean = ensure(cache / f"clean-{label}-{key}.jsonl", lambda p: write_session(p, size, args.seed))
-            faults_info_path = cache / f"faulty-{label}-{key}.json"
-            faulty = ensure(cache / f"faulty-{label}-{key}.jsonl",
-                            lambda p: faults_info_path.write_text(json.dumps(inject_faults(clean, p))))
+            stem = f"{label}-{key}" if shape == "mixed" else f"{label}-{shape}-{key}"  # mixed: the names of before
+            clean = ensure(cache / f"clean-{stem}.jsonl", lambda p: write_session(p, size, args.seed, style=shape))
+            faults_info_path = cache / f"faulty-{stem}.json"
+            faulty = None if check_only else ensure(
+                cache / f"faulty-{stem}.jsonl", lambda p: faults_info_path.write_text(json.dumps(inject_faults(clean, p))))
             faults = json.loads(faults_info_path.read_text()) if faults_info_path.exists() else {}
             prep = time.perf_counter() - t0
             mb = clean.stat().st_size / 1024 / 1024
-            name = f"{label} ({mb:,.0f} MB)"
+            name = f"{label} ({mb:,.0f} MB)" if shape == "mixed" else f"{label} {shape} ({mb:,.0f} MB)"
             measured_inputs.append(name)
             print(f"\n{name}: {clean.name} (ready in {prep:.1f} s); fix input: {faults}", flush=True)
             warm(clean)
-            warm(faulty)
+            if faulty:
+                warm(faulty)
             rss_cap = 50 + mb / 10
 
             def row(step: str, m: dict, floor_wall: float | None, target: float | None, **extra) -> dict:
@@ -288,6 +303,8 @@ def main() -> None:
             except (ValueError, KeyError, IndexError):
                 warnings = "?"
             row("check --format json", check_json, floor["wall"], 1.5, errors=errors, warnings=warnings)
+            if check_only:
+                continue
 
             fixed = work / f"fixed-{label}.jsonl"
             fix = best_of(args.repeat, python, td + ["fix", str(faulty), "-o", str(fixed)], work / "fix.out")
@@ -321,7 +338,7 @@ def main() -> None:
                 for p in work.glob(f"fixed-{label}.jsonl*"):
                     p.unlink()
 
-            if args.profile and label == args.sizes.split(",")[0].strip():
+            if args.profile and (label, shape) == inputs[0][:2]:
                 prof_out = work / "check.prof"
                 subprocess.run([python, "-m", "cProfile", "-o", str(prof_out), "-m", "transcript_doctor", "check", str(clean)],
                                stdout=subprocess.DEVNULL)
