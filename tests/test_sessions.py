@@ -126,6 +126,9 @@ def test_every_command_without_a_path_reads_the_latest_session(box, app):
     as_argument = box.run("explain", error, cwd=app)
     assert as_argument.code == 0 and as_argument.out == explain.out
 
+    compact = box.run("compact", "--max-tokens", "1000", cwd=app)  # the latest is broken: fix comes first
+    assert compact.code == 1 and latest.name in picked_line(compact) and "fix" in compact.err
+
 
 def test_the_project_is_the_current_folder_not_the_newest_anywhere(box, app):
     other = box.project("work/other")

@@ -777,13 +777,15 @@ def redact(
 
 @app.command()
 def compact(
-    path: Path = typer.Argument(..., help="The transcript (.jsonl) that has grown too long."),
+    path: Optional[Path] = typer.Argument(None, help="The transcript (.jsonl) that has grown too long (default: this project's latest session)."),
     max_tokens: Optional[int] = typer.Option(None, "--max-tokens", help="Budget for the resumed conversation (default: the model's window minus 40,000 for the reply)."),
     max_image_age: Optional[int] = typer.Option(None, "--max-image-age", help="Replace images older than this many turns with a note."),
     max_result_chars: Optional[int] = typer.Option(None, "--max-result-chars", help="Cut tool results longer than this to their head and tail."),
     in_place: bool = typer.Option(False, "--in-place", help="Replace the file itself, keeping the original as <file>.bak."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write here instead of a new session beside the input."),
     output_format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text for people, json for programs."),
+    session: Optional[str] = SESSION_OPTION,
+    project_dir: Optional[Path] = PROJECT_OPTION,
 ) -> None:
     """Compact a session that is too long to resume, without a model: a compaction boundary, a
     summary made from the transcript, and the most recent turns verbatim, within the budget.
@@ -797,6 +799,8 @@ def compact(
 
     from .compact import CompactError, compact_file, describe
     from .writer import WriteRefused
+
+    path = resolve_input(path, session, project_dir)
 
     if in_place and output is not None:
         raise fail("choose one of --output and --in-place")
