@@ -43,6 +43,9 @@ class ClientProfile:
     system_after_first_message: bool = False  # messages[1] is always a role:"system" message (empty when nothing renders)
     keeps_preserved_segment: bool = False  # after a compaction, compactMetadata.preservedMessages follow the summary
     notification_wrapper: str | None = None  # how a background task's notification text is sent ({text})
+    attachment_texts: tuple[tuple[str, str], ...] = ()  # (attachment.type, how its content is sent as user text)
+    context_reminder: str | None = None  # a reminder the client adds to messages[0] on resume ({date}); not in the file
+    newline_between_texts: bool = False  # each text of a merged user message but the last ends with "\n"
     # What it does with broken pairing
     pairing: str = REJECTS
     strips_unanswered_calls: bool = False  # 2.0.30: tool_use blocks with no result anywhere are removed before sending
@@ -58,6 +61,9 @@ class ClientProfile:
     @property
     def patches_pairing(self) -> bool:
         return self.pairing == PATCHES
+
+    def attachment_text(self, kind: str | None) -> str | None:
+        return dict(self.attachment_texts).get(kind) if kind else None
 
     def effect(self, fault: str, **names: str) -> str | None:
         """What this client does on resume with a pairing `fault` (see EFFECTS), in words, or None
@@ -93,11 +99,22 @@ STRIPS = (
 )
 EFFECTS = (
     ("unanswered-call", "{client} leaves this call out of every request, silently: the model never learns that {call} ran"),
-    ("orphan-result", '{client} sends "(no content)" in place of this result, silently: the model never sees it'),
+    ("orphan-result", "{client} leaves this result out of every request, silently: the model never sees it"),
+    ("orphan-results-only", '{client} sends "(no content)" in place of this message, silently: the model never sees'
+                            " these results"),
     ("late-result", '{client} sends "[Tool result missing due to internal error]" for {call} and leaves this late result'
                     " out, silently: the model sees an error instead of the output"),
     ("duplicate-call", "{client} drops this second call with the same id from every request, silently"),
     ("duplicate-result", "{client} drops this second result from every request, silently"),
+)
+
+# 2.1.112 turns some attachment records into reminder texts itself (2.1.3xx writes them rendered),
+# and adds the date as context to the first message (tests/replay_evidence/2.1.112/clean).
+SKILLS_2_1_112 = "<system-reminder>\nThe following skills are available for use with the Skill tool:\n\n{content}\n</system-reminder>"
+CONTEXT_2_1_112 = (
+    "<system-reminder>\nAs you answer the user's questions, you can use the following context:\n# currentDate\n"
+    "Today's date is {date}.\n\n      IMPORTANT: this context may or may not be relevant to your tasks. You should not"
+    " respond to this context unless it is highly relevant to your task.\n</system-reminder>\n"
 )
 
 # Each entry changes what the entries before it said, from its version on. Keep them in order.
@@ -115,13 +132,16 @@ CHANGES: tuple[Change, ...] = (
            dict(pairing=PATCHES, strips_unanswered_calls=False, pairing_effects=EFFECTS)),
     Change((2, 1, 100), None, "read from cli.js 2.1.112", dict(bridges_missing_parent_s=5.0)),
     Change((2, 1, 112), "2.1.112", "run against the stand-in (tests/test_replay_clients.py); last version shipping cli.js",
-           dict(writes_back=('a tool_result "[Tool call interrupted ...]" for a call the file ends on',
+           dict(attachment_texts=(("skill_listing", SKILLS_2_1_112),), context_reminder=CONTEXT_2_1_112,
+                newline_between_texts=True,
+                writes_back=('a tool_result "[Tool call interrupted ...]" for a call the file ends on',
                              'a synthetic assistant "No response requested."'))),
     Change((2, 1, 113), "2.1.328",
            "run against the stand-in: five sessions and every request body in tests/corpus/claude-code-2.1.328/, "
            "and tests/test_replay_clients.py",
            dict(renders_attachments=True, system_after_first_message=True, keeps_preserved_segment=True,
-                notification_wrapper=NOTIFICATION_2_1_328)),
+                notification_wrapper=NOTIFICATION_2_1_328, attachment_texts=(), context_reminder=None,
+                newline_between_texts=True)),
 )
 
 LATEST = "2.1.328"

@@ -24,6 +24,7 @@ class ApiPart:
     record: Record
     block: Block
     content_index: int
+    added: str | None = None  # a block the client adds that no record holds ("context"): `record` is where it goes
 
 
 @dataclass
@@ -189,15 +190,16 @@ def _off_chain_parts(
             extra_assistant.append(r)
             members.append(r)
             member_uuids.add(r.uuid)
-    tool_ids = {b.tool_id for r in members for b in r.blocks if b.kind == "tool_use"}
     results = []
     for r in members:
         for child in tree.children.get(r.uuid, ()):
+            # Every results-only record under the response is loaded with it, also one whose call
+            # is gone: the client then sends it (2.0.x: a 400) or drops it (2.1.20+: silently).
             if (
                 child.uuid not in on_chain
                 and child.type == "user"
                 and child.blocks
-                and all(b.kind == "tool_result" and b.tool_id in tool_ids for b in child.blocks)
+                and all(b.kind == "tool_result" for b in child.blocks)
             ):
                 results.append(child)
     return sorted(extra_assistant, key=lambda r: r.line), sorted(results, key=lambda r: r.line)
@@ -213,7 +215,9 @@ def is_sent(rec: Record, profile: ClientProfile) -> bool:
         # "tengu_filtered_whitespace_only_assistant": 2.1.x leaves whitespace-only responses out.
         return not (profile.drops_whitespace_assistant and rec.blocks and all(b.kind == "text" and b.empty for b in rec.blocks))
     if rec.type == "attachment":
-        return profile.renders_attachments and rec.rendered_role is not None
+        if rec.rendered_role is not None:
+            return profile.renders_attachments
+        return profile.attachment_text(rec.attachment_type) is not None and bool(rec.blocks)
     return rec.sends_as_user_text
 
 
@@ -254,8 +258,9 @@ def project(
     messages: list[ApiMessage] = []
     system_pending: list[Record] = []  # system attachments waiting for the end of their user turn
     # 2.1.3xx follows the first user message with a system message, empty when nothing rendered
-    # (seen after a compaction); later turns get one only when they have system attachments.
-    first_system = profile.system_after_first_message and any(r.rendered_role for r in records)
+    # (seen after a compaction, and after a break in the chain); later turns get one only when
+    # they have system attachments. Files no rendering client wrote get none.
+    first_system = profile.system_after_first_message and tree.renders_attachments
 
     def end_user_turn() -> None:
         nonlocal first_system
@@ -284,19 +289,26 @@ def project(
             msg.parts.append(ApiPart(rec, block, 0))
     if messages and messages[-1].role == "user":
         end_user_turn()
+    if profile.context_reminder and messages and messages[0].role == "user" and not chain.stop == "main":
+        first = messages[0]
+        text = profile.context_reminder
+        first.parts.append(ApiPart(first.records[0], Block("text", None, size=len(text), head=text[:80]), 0, added="context"))
     for msg in messages:
         if msg.role == "user":
             # Claude Code moves a merged user message's tool results to the front, then the
-            # reminders that rendered attachments add; results go in file or chain order.
-            if profile.results_in_file_order:
-                msg.parts.sort(key=lambda p: (p.block.kind != "tool_result", p.record.type != "attachment",
-                                              p.record.line if p.block.kind == "tool_result" else 0))
-            else:
-                msg.parts.sort(key=lambda p: (p.block.kind != "tool_result", p.record.type != "attachment"))
+            # reminders (attachments, then its own context); results go in file or chain order.
+            msg.parts.sort(key=lambda p: (p.block.kind != "tool_result", _reminder_rank(p),
+                                          p.record.line if p.block.kind == "tool_result" and profile.results_in_file_order else 0))
         for i, part in enumerate(msg.parts):
             part.content_index = i
     partial = chain.stop == "main"
     return Conversation(kind=kind, chain=chain, messages=messages, partial=partial, foreign_uuids=foreign, profile=profile)
+
+
+def _reminder_rank(part: ApiPart) -> int:
+    if part.record.type == "attachment":
+        return 0
+    return 1 if part.added else 2
 
 
 def _system_message(index: int, records: list[Record]) -> ApiMessage:

@@ -69,6 +69,7 @@ class Record:
     tool_result_agent: str | None = None  # toolUseResult.agentId: the sub-agent a Task result came from
     error_text: str | None = None  # API error records: what the error said (a preview)
     rendered_role: str | None = None  # attachment records (2.1.3xx): "user" or "system" when the client sends them
+    attachment_type: str | None = None  # attachment.type of attachment records
     preserved: tuple[str, ...] = ()  # compact_boundary: uuids of the messages kept verbatim after the summary
     preserved_anchor: str | None = None  # ... and the record they follow (the summary)
     is_notification: bool = False  # a background task's notification, sent wrapped as a system notice
@@ -288,9 +289,16 @@ def rendered_text(content: str, role: str) -> str:
 
 
 def _summarise_attachment(rec: Record, value: dict[str, Any]) -> None:
+    attachment = value.get("attachment")
+    if type(attachment) is dict:
+        rec.attachment_type = _shared(attachment.get("type"))
     role = value.get("renderedRole")
     rendered = value.get("rendered")
     if role not in ("user", "system") or type(rendered) is not list:
+        # Older clients render some attachments themselves from their content (profiles.attachment_texts).
+        content = attachment.get("content") if type(attachment) is dict else None
+        if type(content) is str:
+            rec.blocks = (summarise_block({"type": "text", "text": content}, None),)
         return
     texts = [rendered_text(r["content"], role) for r in rendered if type(r) is dict and type(r.get("content")) is str]
     if not texts:

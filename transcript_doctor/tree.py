@@ -54,6 +54,7 @@ class ConversationTree:
     expected_session: str | None = None
     profile: ClientProfile | None = None  # the client that will resume this file
     profile_source: str = ""  # why that profile: "--client-version" or the version the file names
+    renders_attachments: bool = False  # a client that writes rendered attachments (2.1.3xx) wrote this file
     bridges: dict[str, Record] = field(default_factory=dict)  # uuid of a record whose parent is missing -> the record the client links it to
 
     @property
@@ -154,6 +155,8 @@ def build(transcript: Transcript, client_version: str | None = None) -> Conversa
         tree.by_uuid[rec.uuid] = rec  # the later line wins, as in Claude Code's loader
         if rec.message_id and rec.type == "assistant":
             tree.by_message_id.setdefault(rec.message_id, []).append(rec)
+        elif rec.rendered_role is not None:
+            tree.renders_attachments = True
     for rec in tree.by_uuid.values():
         if rec.parent is not None:
             tree.children.setdefault(rec.parent, []).append(rec)

@@ -66,10 +66,20 @@ class RecordReader:
         message = value.get("message")
         return message.get("content") if isinstance(message, dict) else None
 
+    def last_date(self) -> str:
+        """The day of the file's last record: the date a client resuming it soon adds as context."""
+        stamps = [r.timestamp for r in self.transcript.records[-50:] if r.timestamp]
+        return max(stamps)[:10] if stamps else ""
+
     def rendered(self, record: Record) -> list[str]:
         value = self.value(record)
+        if record.rendered_role is None:
+            template = self.profile.attachment_text(record.attachment_type)
+            attachment = value.get("attachment") if isinstance(value, dict) else None
+            content = attachment.get("content") if isinstance(attachment, dict) else None
+            return [template.format(content=content)] if template and isinstance(content, str) else []
         rendered = value.get("rendered") if isinstance(value, dict) else None
-        if not isinstance(rendered, list) or record.rendered_role is None:
+        if not isinstance(rendered, list):
             return []
         return [rendered_text(r["content"], record.rendered_role) for r in rendered
                 if isinstance(r, dict) and isinstance(r.get("content"), str)]
@@ -85,7 +95,11 @@ def message_json(msg: ApiMessage, reader: RecordReader) -> dict[str, Any]:
     profile = reader.profile
     for i, part in enumerate(msg.parts):
         rec = part.record
-        joined = profile.renders_attachments and msg.role == "user" and i < len(msg.parts) - 1
+        joined = profile.newline_between_texts and msg.role == "user" and i < len(msg.parts) - 1
+        if part.added == "context":
+            text = (profile.context_reminder or "").format(date=reader.last_date())
+            content.append({"type": "text", "text": text + "\n" if joined else text})
+            continue
         if rec.type == "attachment":
             n = rendered_seen.get(rec.line, 0)
             rendered_seen[rec.line] = n + 1

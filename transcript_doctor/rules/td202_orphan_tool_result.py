@@ -38,6 +38,9 @@ def check(conversation, context):
         if msg.role != "user":
             continue
         asked = conversation.uses_before(i)
+        # A patching client drops an orphan result, or sends "(no content)" when nothing else is left.
+        only_orphans = all(p.block.kind == "tool_result" and p.block.tool_id not in asked for p in msg.parts)
+        fault = "orphan-results-only" if only_orphans else "orphan-result"
         for part in msg.tool_results():
             tool_id = part.block.tool_id
             if tool_id is None or tool_id in asked or tool_id in uses:
@@ -48,7 +51,7 @@ def check(conversation, context):
                 continue  # the call is before a compaction boundary: TD402
             yield finding(
                 f"tool_result for {tool_id} answers no tool_use in this conversation"
-                + client_effect(context, "orphan-result", part, keeps="keeps its output as text the model can read"),
+                + client_effect(context, fault, part, keeps="keeps its output as text the model can read"),
                 api_message=msg,
                 part=part,
                 tool_use_id=tool_id,
