@@ -161,6 +161,11 @@ class Evidence:
         held = self.session.decode(errors="replace")
         return [p for p in PATCH_TEXTS if p in sent and p not in held]
 
+    def missing_parent_line(self) -> int | None:
+        known = {r.get("uuid") for r in self.records() if r}
+        return next((n for n, r in enumerate(self.records(), 1)
+                     if r and r.get("parentUuid") and r["parentUuid"] not in known), None)
+
     def line_of(self, predicate) -> int:
         return next(n for n, r in enumerate(self.records(), 1) if r is not None and predicate(r))
 
@@ -192,8 +197,7 @@ def offending_line(ev: Evidence, error: str) -> int:
                         return n
                     seen.add(b.get("id"))
     if "first message must use" in error:
-        known = {r.get("uuid") for r in ev.records() if r}
-        return ev.line_of(lambda r: r.get("parentUuid") and r.get("parentUuid") not in known)
+        return ev.missing_parent_line()
     raise AssertionError(f"no rule to find the line of: {error}")
 
 
@@ -221,6 +225,13 @@ def assert_check_names_the_fault(session: Path, version: str, ev: Evidence) -> N
             at = [(f["code"], f["message_index"], f["content_index"]) for f in found]
             assert any(f["message_index"] == n and (m is None or f["content_index"] == m) for f in found), \
                 f"the client's request got `{ev.error}`; check points at {at}"
+        return
+    gap = ev.missing_parent_line()
+    if gap is not None and ev.dropped_ids():
+        # The client did not bridge the gap: the history before it is not sent.
+        named = [f for f in found if f["line"] == gap and version in f["message"]]
+        assert named, (f"Claude Code {version} sent only what follows line {gap} (its parent is missing); no finding "
+                       f"there says so for this client: {[(f['code'], f['line'], f['message']) for f in found]}")
         return
     for tool_id in sorted(ev.dropped_ids()):
         named = [f for f in found if f["tool_use_id"] == tool_id and version in f["message"]]
