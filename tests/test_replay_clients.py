@@ -20,11 +20,12 @@ skipped, saying why, where a client cannot be installed.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
-from collections import Counter
 import shutil
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -34,7 +35,7 @@ from conftest import run
 sys.path.insert(0, str(Path(__file__).resolve().parent / "realclient"))
 
 import evidence  # noqa: E402
-from client import VERSIONS, ClientUnavailable, install  # noqa: E402
+from client import VERSIONS, ClientUnavailable, cache_folder, install  # noqa: E402
 
 EVIDENCE = Path(__file__).resolve().parent / "replay_evidence"
 FAULTS = [name for name in evidence.SCENARIOS if name != "clean"]
@@ -336,21 +337,32 @@ def client_or_skip(version: str) -> Path:
         pytest.skip(str(exc))
 
 
-_recorded: dict[str, tuple[Path, bytes, str, Path]] = {}
+def recording(cli: Path, version: str) -> tuple[bytes, str, Path]:
+    """A real session of `version`: (slimmed file, session id, its project folder, where a resume
+    must run). Recorded once and kept beside the installed client, keyed by the turns it plays."""
+    key = hashlib.sha256(json.dumps(evidence.TURNS).encode()).hexdigest()[:12]
+    folder = cache_folder(version) / f"replay-session-{key}"
+    session = folder / "session.jsonl"
+    if not session.is_file():
+        shutil.rmtree(folder, ignore_errors=True)  # an interrupted recording
+        data, session_id = evidence.record_session(cli, folder)
+        shutil.rmtree(folder / "home", ignore_errors=True)
+        (folder / "session_id").write_text(session_id)
+        session.write_bytes(evidence.slim(data))  # written last: marks the recording complete
+    return session.read_bytes(), (folder / "session_id").read_text().strip(), folder / "project"
 
 
 @pytest.fixture(scope="module")
-def recorded(tmp_path_factory):
+def recorded():
     """One real session per client version for the whole module: (client, slimmed file, id, project)."""
+    cache: dict[str, tuple[Path, bytes, str, Path]] = {}
+
     def get(version: str):
-        if version not in _recorded:
+        if version not in cache:
             cli = client_or_skip(version)
-            folder = tmp_path_factory.mktemp(f"record-{version}")
-            data, session_id = evidence.record_session(cli, folder)
-            _recorded[version] = (cli, evidence.slim(data), session_id, folder / "project")
-        return _recorded[version]
-    yield get
-    _recorded.clear()
+            cache[version] = (cli, *recording(cli, version))
+        return cache[version]
+    return get
 
 
 def fix_in_place(path: Path) -> None:

@@ -33,9 +33,14 @@ def _entry_point(package: Path) -> Path | None:
     return None
 
 
+def cache_folder(version: str) -> Path:
+    """Where the client `version` is installed once and reused (TD_CLAUDE_CODE_CACHE overrides the base)."""
+    return Path(os.environ.get("TD_CLAUDE_CODE_CACHE", Path.home() / ".cache" / "transcript-doctor-tests")) / f"claude-code-{version}"
+
+
 def install(version: str = VERSION) -> Path:
     """The client's entry point (cli.js or the native binary), installed once into the cache."""
-    root = Path(os.environ.get("TD_CLAUDE_CODE_CACHE", Path.home() / ".cache" / "transcript-doctor-tests")) / f"claude-code-{version}"
+    root = cache_folder(version)
     package = root / "node_modules" / "@anthropic-ai" / "claude-code"
     found = _entry_point(package)
     if found is not None and (found.suffix != ".js" or shutil.which("node") is not None):
