@@ -26,10 +26,14 @@ class ClientUnavailable(Exception):
 
 
 def _entry_point(package: Path) -> Path | None:
-    """cli.js where the package ships one, else the native binary (2.1.113 and later)."""
-    for candidate in (package / "cli.js", package / "bin" / "claude.exe"):
-        if candidate.is_file() and (candidate.suffix == ".js" or os.access(candidate, os.X_OK)):
-            return candidate
+    """cli.js where the package ships one, else the native binary (2.1.113 and later). The
+    package's own bin/claude.exe is a small placeholder until its postinstall script links the
+    binary of the platform package in: a few kilobytes mean the install did not finish."""
+    js, native = package / "cli.js", package / "bin" / "claude.exe"
+    if js.is_file():
+        return js
+    if native.is_file() and os.access(native, os.X_OK) and native.stat().st_size > 1_000_000:
+        return native
     return None
 
 
@@ -52,7 +56,7 @@ def install(version: str = VERSION) -> Path:
     # @anthropic-ai/claude-code-linux-x64 (about 370 MB), which npm must not skip.
     try:
         proc = subprocess.run(
-            ["npm", "install", "--prefix", str(root), "--no-audit", "--no-fund", "--silent", "--include=optional",
+            ["npm", "install", "--prefix", str(root), "--no-audit", "--no-fund", "--loglevel=error", "--include=optional",
              f"@anthropic-ai/claude-code@{version}"],
             capture_output=True, text=True, timeout=900,
         )
@@ -60,7 +64,8 @@ def install(version: str = VERSION) -> Path:
         raise ClientUnavailable(f"npm install @anthropic-ai/claude-code@{version} took longer than 15 minutes") from None
     found = _entry_point(package)
     if proc.returncode != 0 or found is None:
-        raise ClientUnavailable(f"npm install @anthropic-ai/claude-code@{version} failed: {proc.stderr.strip()[:300]}")
+        raise ClientUnavailable(f"npm install @anthropic-ai/claude-code@{version} failed (exit {proc.returncode}): "
+                                f"{(proc.stderr.strip() or proc.stdout.strip() or 'no output')[:300]}")
     return found
 
 
