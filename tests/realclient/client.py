@@ -8,12 +8,16 @@ and a project directory. The client is installed once into a cache folder
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 VERSION = "2.0.30"  # the last 2.0.x client examined here; ships cli.js
+# The clients the replay evidence covers: 2.0.30 and 2.1.112 ship cli.js (run with node); from
+# 2.1.113 the package is a native binary that npm takes from an optional platform package.
+VERSIONS = ("2.0.30", "2.1.112", "2.1.328")
 TIMEOUT = 90
 
 
@@ -21,21 +25,52 @@ class ClientUnavailable(Exception):
     """node/npm missing or the package could not be installed: the replay tests are skipped."""
 
 
+def _entry_point(package: Path) -> Path | None:
+    """cli.js where the package ships one, else the native binary (2.1.113 and later). The
+    package's own bin/claude.exe is a small placeholder until its postinstall script links the
+    binary of the platform package in: a few kilobytes mean the install did not finish."""
+    js, native = package / "cli.js", package / "bin" / "claude.exe"
+    if js.is_file():
+        return js
+    if native.is_file() and os.access(native, os.X_OK) and native.stat().st_size > 1_000_000:
+        return native
+    return None
+
+
+def cache_folder(version: str) -> Path:
+    """Where the client `version` is installed once and reused (TD_CLAUDE_CODE_CACHE overrides the base)."""
+    return Path(os.environ.get("TD_CLAUDE_CODE_CACHE", Path.home() / ".cache" / "transcript-doctor-tests")) / f"claude-code-{version}"
+
+
 def install(version: str = VERSION) -> Path:
+    """The client's entry point (cli.js or the native binary), installed once into the cache."""
+    root = cache_folder(version)
+    package = root / "node_modules" / "@anthropic-ai" / "claude-code"
+    found = _entry_point(package)
+    if found is not None and (found.suffix != ".js" or shutil.which("node") is not None):
+        return found
     if shutil.which("node") is None or shutil.which("npm") is None:
-        raise ClientUnavailable("node and npm are needed to run the real Claude Code client")
-    root = Path(os.environ.get("TD_CLAUDE_CODE_CACHE", Path.home() / ".cache" / "transcript-doctor-tests")) / f"claude-code-{version}"
-    cli = root / "node_modules" / "@anthropic-ai" / "claude-code" / "cli.js"
-    if cli.is_file():
-        return cli
+        raise ClientUnavailable("node and npm are needed to install and run the real Claude Code client")
     root.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.run(
-        ["npm", "install", "--prefix", str(root), "--no-audit", "--no-fund", "--silent", f"@anthropic-ai/claude-code@{version}"],
-        capture_output=True, text=True, timeout=600,
-    )
-    if proc.returncode != 0 or not cli.is_file():
-        raise ClientUnavailable(f"npm install @anthropic-ai/claude-code@{version} failed: {proc.stderr.strip()[:300]}")
-    return cli
+    # --include=optional: the native builds come as the optional package
+    # @anthropic-ai/claude-code-linux-x64 (about 370 MB), which npm must not skip.
+    try:
+        proc = subprocess.run(
+            ["npm", "install", "--prefix", str(root), "--no-audit", "--no-fund", "--loglevel=error", "--include=optional",
+             f"@anthropic-ai/claude-code@{version}"],
+            capture_output=True, text=True, timeout=900,
+        )
+    except subprocess.TimeoutExpired:
+        raise ClientUnavailable(f"npm install @anthropic-ai/claude-code@{version} took longer than 15 minutes") from None
+    found = _entry_point(package)
+    if proc.returncode != 0 or found is None:
+        raise ClientUnavailable(f"npm install @anthropic-ai/claude-code@{version} failed (exit {proc.returncode}): "
+                                f"{(proc.stderr.strip() or proc.stdout.strip() or 'no output')[:300]}")
+    return found
+
+
+def _text(data) -> str:
+    return data.decode(errors="replace") if isinstance(data, bytes) else (data or "")
 
 
 def installed(version: str) -> Path:
@@ -61,10 +96,12 @@ class Run:
 class Sandbox:
     """A HOME and a project folder for one client, talking to `base_url`."""
 
-    def __init__(self, cli: Path, folder: Path, base_url: str) -> None:
+    def __init__(self, cli: Path, folder: Path, base_url: str, project: Path | None = None) -> None:
         self.cli = cli
         self.home = folder / "home"
-        self.project = folder / "project"
+        # A resume from another directory makes 2.1.3xx add an "# Environment update" system
+        # message: pass the recording's project folder to resume as a user would.
+        self.project = project or folder / "project"
         self.home.mkdir(parents=True, exist_ok=True)
         self.project.mkdir(parents=True, exist_ok=True)
         self.base_url = base_url
@@ -83,9 +120,12 @@ class Sandbox:
         }
 
     def claude(self, *args: str) -> Run:
-        runner = ["node", str(self.cli)] if self.cli.suffix == ".js" else [str(self.cli)]
-        proc = subprocess.run([*runner, *args, "--allowedTools", "Bash(echo:*)"],
-                              cwd=self.project, env=self.env, capture_output=True, text=True, timeout=TIMEOUT)
+        command = ["node", str(self.cli)] if self.cli.suffix == ".js" else [str(self.cli)]
+        try:
+            proc = subprocess.run([*command, *args, "--allowedTools", "Bash(echo:*)"],
+                                  cwd=self.project, env=self.env, capture_output=True, text=True, timeout=TIMEOUT)
+        except subprocess.TimeoutExpired as exc:
+            return Run(-1, _text(exc.stdout), _text(exc.stderr) + f"\n(timed out after {TIMEOUT} s)")
         return Run(proc.returncode, proc.stdout, proc.stderr)
 
     def prompt(self, text: str) -> Run:
@@ -97,6 +137,11 @@ class Sandbox:
     @property
     def projects(self) -> Path:
         return self.home / ".claude" / "projects"
+
+    @property
+    def session_folder(self) -> Path:
+        """Where the client keeps this project's sessions (it resumes only from the project's own folder)."""
+        return self.projects / re.sub(r"[^A-Za-z0-9]", "-", str(self.project.resolve()))
 
     def sessions(self) -> list[Path]:
         return sorted(p for p in self.projects.rglob("*.jsonl") if not p.name.startswith("agent-"))

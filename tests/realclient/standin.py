@@ -24,15 +24,28 @@ def _text_blocks(content: Any) -> list[dict]:
     return [b for b in content if isinstance(b, dict)] if isinstance(content, list) else []
 
 
+def _conversation(messages: list[dict]) -> list[tuple[int, dict]]:
+    """The user and assistant messages with their index in the request. Claude Code 2.1.3xx sends
+    `role: "system"` messages among them (after messages[0], at the end, and with empty content
+    right after a compaction); they take an index but play no part in alternation or pairing."""
+    return [(n, m) for n, m in enumerate(messages) if m.get("role") != "system"]
+
+
 def validate_messages(messages: list[dict]) -> str | None:
     """The API's structural checks, with its error texts. None when the array is acceptable."""
     if not messages:
         return "messages: at least one message is required"
     if messages[0].get("role") != "user":
         return 'messages: first message must use the "user" role'
-    seen_tool_ids: set[str] = set()
-    last = len(messages) - 1
     for n, msg in enumerate(messages):
+        if msg.get("role") == "system":
+            for m, block in enumerate(_text_blocks(msg.get("content"))):
+                if block.get("type") == "text" and not block.get("text", "").strip():
+                    return f"messages.{n}.content.{m}.text: text content blocks must contain non-whitespace text"
+    conversation = _conversation(messages)
+    seen_tool_ids: set[str] = set()
+    last = conversation[-1][0]
+    for k, (n, msg) in enumerate(conversation):
         content = msg.get("content")
         blocks = _text_blocks(content)
         if isinstance(content, str):
@@ -57,7 +70,7 @@ def validate_messages(messages: list[dict]) -> str | None:
         if msg.get("role") == "assistant":
             uses = [b.get("id") for b in blocks if b.get("type") == "tool_use"]
             if uses:
-                nxt = messages[n + 1] if n + 1 < len(messages) else None
+                nxt_n, nxt = conversation[k + 1] if k + 1 < len(conversation) else (None, None)
                 answered = {b.get("tool_use_id") for b in _text_blocks(nxt.get("content"))
                             if b.get("type") == "tool_result"} if nxt and nxt.get("role") == "user" else set()
                 missing = [u for u in uses if u not in answered]
@@ -72,17 +85,17 @@ def validate_messages(messages: list[dict]) -> str | None:
                             break
                         leading += 1
                     if leading < len(uses):
-                        return (f"messages.{n + 1}: Did not find {len(uses)} `tool_result` block(s) at the beginning of this message."
+                        return (f"messages.{nxt_n}: Did not find {len(uses)} `tool_result` block(s) at the beginning of this message."
                                 " Messages following `tool_use` blocks must begin with a matching number of `tool_result` blocks.")
         if msg.get("role") == "user":
-            prev = messages[n - 1] if n > 0 else None
+            prev = conversation[k - 1][1] if k > 0 else None
             asked = {b.get("id") for b in _text_blocks(prev.get("content")) if b.get("type") == "tool_use"} \
                 if prev and prev.get("role") == "assistant" else set()
             for m, block in enumerate(blocks):
                 if block.get("type") == "tool_result" and block.get("tool_use_id") not in asked:
                     return (f"messages.{n}.content.{m}: unexpected `tool_use_id` found in `tool_result` blocks: "
                             f"{block.get('tool_use_id')}. Each `tool_result` block must have a corresponding `tool_use` block in the previous message.")
-    final = messages[-1]
+    final = conversation[-1][1]
     if final.get("role") == "assistant":
         blocks = _text_blocks(final.get("content"))
         if blocks and blocks[-1].get("type") == "text" and blocks[-1].get("text", "") != blocks[-1].get("text", "").rstrip():
@@ -90,17 +103,20 @@ def validate_messages(messages: list[dict]) -> str | None:
     return None
 
 
+def _last_user(messages: list[dict]) -> dict:
+    """The last role:"user" message (2.1.3xx can put a system message after it)."""
+    return next((m for m in reversed(messages) if m.get("role") == "user"), {})
+
+
 def _last_user_text(messages: list[dict]) -> str:
-    for msg in reversed(messages):
-        if msg.get("role") == "user":
-            return " ".join(b.get("text", "") for b in _text_blocks(msg.get("content")) if b.get("type") == "text")
-    return ""
+    return " ".join(b.get("text", "") for b in _text_blocks(_last_user(messages).get("content")) if b.get("type") == "text")
 
 
 def _ends_with_results(messages: list[dict]) -> bool:
-    if not messages or messages[-1].get("role") != "user":
+    conversation = [m for m in messages if m.get("role") != "system"]
+    if not conversation or conversation[-1].get("role") != "user":
         return False
-    return any(b.get("type") == "tool_result" for b in _text_blocks(messages[-1].get("content")))
+    return any(b.get("type") == "tool_result" for b in _text_blocks(conversation[-1].get("content")))
 
 
 def _answer(body: dict) -> list[dict]:
@@ -141,6 +157,8 @@ class StandinAPI:
         self.summaries_fail = summaries_fail
         self.requests: list[dict] = []
         self.rejections: list[str] = []
+        self.statuses: list[int] = []  # the HTTP status of each recorded request, in order
+        self.errors: list[str | None] = []  # the 400's message of each recorded request, or None
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -159,6 +177,11 @@ class StandinAPI:
     def conversation_requests(self) -> list[dict]:
         """Requests of the main conversation (they carry the tool definitions), in order."""
         return [r for r in self.requests if r.get("tools")]
+
+    def conversation_exchanges(self) -> list[tuple[dict, int, str | None]]:
+        """(body, HTTP status, 400 message or None) of each main-conversation request, in order."""
+        return [(body, status, error) for body, status, error in zip(self.requests, self.statuses, self.errors)
+                if body.get("tools")]
 
     def _handler(self):
         api = self
@@ -203,11 +226,15 @@ class StandinAPI:
                 if api.window and (tokens > api.window or (api.summaries_fail and asks_summary)):
                     problem = f"prompt is too long: {max(tokens, api.window + 1)} tokens > {api.window} maximum"
                     api.rejections.append(problem)
+                    api.statuses.append(400)
+                    api.errors.append(problem)
                     self._json(400, {"type": "error", "error": {"type": "invalid_request_error", "message": problem}})
                     return
-                # 2.1.3xx sends role "system" entries in `messages` (empty ones after a compaction):
-                # whether the API accepts them is not known, so they are not judged here.
-                problem = validate_messages([m for m in body.get("messages") or [] if m.get("role") != "system"])
+                # role "system" entries (2.1.3xx) are judged only for whitespace text: an empty one
+                # (sent after a compaction) passes, as whether the API accepts it is not known.
+                problem = validate_messages(body.get("messages") or [])
+                api.statuses.append(400 if problem else 200)
+                api.errors.append(problem)
                 if problem:
                     api.rejections.append(problem)
                     self._json(400, {"type": "error", "error": {"type": "invalid_request_error", "message": problem}})
