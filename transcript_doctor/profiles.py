@@ -68,7 +68,8 @@ class ClientProfile:
     def effect(self, fault: str, **names: str) -> str | None:
         """What this client does on resume with a pairing `fault` (see EFFECTS), in words, or None
         when it sends the request as it is and the API answers 400."""
-        text = dict(self.pairing_effects).get(fault)
+        effects = dict(self.pairing_effects)
+        text = effects.get(fault) or effects.get(FALLBACK.get(fault, ""))
         return text.format(client=self.name, **names) if text else None
 
     def to_json(self) -> dict:
@@ -93,9 +94,12 @@ NOTIFICATION_2_1_328 = (
 
 # What a client does with each pairing fault instead of letting the API answer 400. Placeholders:
 # {client}, {call} (the call, e.g. "`make test`"), {tool_id}.
+UNANSWERED_PROMPT = ("unanswered-prompt", '{client} writes its own "No response requested." reply after the last prompt'
+                                          " on resume: the lost answer does not come back")
 STRIPS = (
     ("unanswered-call", "{client} strips this call from the request before sending it: the request is accepted, but the"
                         " model never learns that {call} ran"),
+    UNANSWERED_PROMPT,
 )
 EFFECTS = (
     ("unanswered-call", "{client} leaves this call out of every request, silently: the model never learns that {call} ran"),
@@ -106,6 +110,12 @@ EFFECTS = (
                     " out, silently: the model sees an error instead of the output"),
     ("duplicate-call", "{client} drops this second call with the same id from every request, silently"),
     ("duplicate-result", "{client} drops this second result from every request, silently"),
+    UNANSWERED_PROMPT,
+)
+# 2.1.328 answers a call the session ended on itself, in the file (tests/replay_evidence/2.1.328/interrupted-tail).
+EFFECTS_2_1_328 = EFFECTS + (
+    ("interrupted-call", '{client} writes its own result "[Tool call interrupted: ...]" for {call} into the file on'
+                         ' resume, then a "No response requested." reply: the model is told the outcome is unknown'),
 )
 
 # 2.1.112 turns some attachment records into reminder texts itself (2.1.3xx writes them rendered),
@@ -116,6 +126,9 @@ CONTEXT_2_1_112 = (
     "Today's date is {date}.\n\n      IMPORTANT: this context may or may not be relevant to your tasks. You should not"
     " respond to this context unless it is highly relevant to your task.\n</system-reminder>\n"
 )
+
+# A fault a client has no word of its own for is handled as the more general one.
+FALLBACK = {"interrupted-call": "unanswered-call"}
 
 # Each entry changes what the entries before it said, from its version on. Keep them in order.
 CHANGES: tuple[Change, ...] = (
@@ -141,7 +154,7 @@ CHANGES: tuple[Change, ...] = (
            "and tests/test_replay_clients.py",
            dict(renders_attachments=True, system_after_first_message=True, keeps_preserved_segment=True,
                 notification_wrapper=NOTIFICATION_2_1_328, attachment_texts=(), context_reminder=None,
-                newline_between_texts=True)),
+                newline_between_texts=True, pairing_effects=EFFECTS_2_1_328)),
 )
 
 LATEST = "2.1.328"

@@ -20,7 +20,7 @@ Passing example::
 
 from ..findings import ERROR, SAFE, WARNING
 from ..reader import TORN_LAST_LINE, UNTERMINATED_LAST_LINE
-from ._base import factory
+from ._base import client_effect, factory
 
 CODE = "TD002"
 NAME = "torn-last-line"
@@ -38,6 +38,9 @@ def check(context):
             message = d.defect.detail
             if t.seconds_since_write < STILL_WRITING_SECONDS:
                 message += f"; the file changed {t.seconds_since_write:.0f}s ago: Claude Code may still be writing it"
+            main = context.main
+            if main is not None and main.messages and main.messages[-1].role == "user" and not main.messages[-1].tool_results():
+                message += client_effect(context, "unanswered-prompt")  # the torn line was the answer
             yield finding(message, line=d.line, data={"kind": "torn"})
         elif d.defect.kind == UNTERMINATED_LAST_LINE:
             yield finding(

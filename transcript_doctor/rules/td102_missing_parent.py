@@ -62,7 +62,10 @@ def check(context):
             continue
         lost = ""
         if main is not None and main.chain.stop_record is rec:
-            lost = ": the resumed conversation starts here, everything before it is left out"
+            window = context.profile.bridges_missing_parent_s
+            bridges = f" (it bridges only gaps of up to {window:g} s)" if window is not None else ""
+            lost = (f": the resumed conversation starts here, everything before it is left out: {context.profile.name}"
+                    f" sends only what follows{bridges}")
         yield finding(f"parentUuid {rec.parent} is not in the file{lost}", record=rec)
 
 

@@ -50,7 +50,8 @@ def check(conversation, context):
                 continue  # its result landed after the compaction boundary: TD402 reports the pair
             yield finding(
                 f"tool_use {tool_label(part)} has no tool_result in the next message"
-                + client_effect(context, "unanswered-call", part, keeps="keeps the call and records that its result was lost"),
+                + client_effect(context, "interrupted-call" if msg is conversation.messages[-1] else "unanswered-call", part,
+                                keeps="keeps the call and records that its result was lost"),
                 api_message=msg,
                 part=part,
                 tool_use_id=tool_id,

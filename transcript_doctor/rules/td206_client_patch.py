@@ -47,8 +47,8 @@ def check(context):
             for block in rec.blocks:
                 if block.kind == "tool_result" and (rec.tool_denial == "interrupted" or block.head.startswith(INTERRUPTED)):
                     yield finding(
-                        f"tool_result for {block.tool_id} was written by Claude Code, not by the tool: the call was cut off"
-                        " and its real output is lost",
+                        f'tool_result "{INTERRUPTED} ...]" for {block.tool_id} was written by Claude Code, not by the tool:'
+                        " the call was cut off and its real output is lost",
                         record=rec, api_message=main.message_of(rec) if main else None, tool_use_id=block.tool_id,
                     )
         elif (rec.type == "assistant" and rec.model == "<synthetic>" and not rec.is_api_error
@@ -80,9 +80,9 @@ def _logged_patches(context):
                 text = _text(block.get("content"))
                 tool_id = block.get("tool_use_id") if isinstance(block.get("tool_use_id"), str) else "?"
                 if text.startswith(INVENTED):
-                    what = "a result it invented"
+                    what = f'a result it invented, "{INVENTED}",'
                 elif text == EMPTIED:
-                    what = 'an empty "(no content)" result'
+                    what = f'an empty "{EMPTIED}" result'
                 else:
                     continue
                 if (tool_id, what) in seen:
