@@ -243,3 +243,21 @@ def test_profiles_are_the_one_place_rules_learn_versions():
 
 def test_latest_is_the_newest_documented_profile():
     assert profile_for("latest").version == LATEST
+
+
+EVIDENCE = Path(__file__).resolve().parent / "replay_evidence"
+
+
+@pytest.mark.parametrize("scenario,text", [
+    ("late-result", "[Tool result missing due to internal error]"),
+    ("orphan-results-only", '"(no content)"'),
+    ("interrupted-tail", "[Tool call interrupted"),
+])
+def test_client_patches_in_the_file_are_named(scenario, text):
+    """What 2.1.328 wrote while resuming a broken session (its request log, its own records): TD206
+    names each patch, with the client's own words."""
+    report = run("check", EVIDENCE / "2.1.328" / scenario / "after.jsonl", "--format", "json").json()["files"][0]
+    patches = [f for f in report["findings"] if f["code"] == "TD206"]
+    assert any(text in f["message"] for f in patches), patches
+    before = run("check", EVIDENCE / "2.1.328" / scenario / "session.jsonl", "--format", "json").json()["files"][0]
+    assert not [f for f in before["findings"] if f["code"] == "TD206"]  # nothing patched before the resume

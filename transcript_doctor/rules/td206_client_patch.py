@@ -74,6 +74,14 @@ def _logged_patches(context):
             value = reader.value(rec)
             message = value.get("message") if isinstance(value, dict) else None
             content = message.get("content") if isinstance(message, dict) else None
+            if message and message.get("role") == "user" and _text(content) == EMPTIED and ("", EMPTIED) not in seen:
+                seen.add(("", EMPTIED))
+                yield finding(
+                    f'a request Claude Code logged (line {rec.line}) sent "{EMPTIED}" in place of a message of tool'
+                    " results whose calls are gone: the model never saw them",
+                    record=rec,
+                )
+                continue
             for block in content if isinstance(content, list) else ():
                 if not isinstance(block, dict) or block.get("type") != "tool_result":
                     continue
