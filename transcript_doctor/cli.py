@@ -625,8 +625,11 @@ def scan(
 @app.command()
 def redact(
     path: Path = typer.Argument(..., help="The transcript to redact."),
-    output: Path = typer.Option(..., "--output", "-o", help="Where to write the redacted copy."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Where to write the redacted copy."),
     output_format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f"),
+    report: bool = typer.Option(False, "--report", help="Also list what was found, by kind and line (never the secret)."),
+    check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 if the file holds anything redact would "
+                                                     "replace, 0 if not (a gate before sharing)."),
 ) -> None:
     """Replace secrets (API keys, tokens, private keys, passwords, emails) and the home path with
     stable placeholders, keeping structure, ids and tool pairing intact. Reports counts only."""
@@ -641,17 +644,41 @@ def redact(
         handle.close()
     except UnreadableInput as exc:
         raise fail(str(exc))
-    if output.resolve() == path.resolve():
+    if check and output is not None:
+        raise fail("--check writes nothing: leave out -o")
+    if not check and output is None:
+        raise fail("say where to write the redacted copy (-o FILE), or give --check")
+    if output is not None and output.resolve() == path.resolve():
         raise fail("write the redacted copy to another file (-o)")
     try:
-        report = redact_file(path, output)
+        result = redact_file(path, output)
     except (WriteRefused, OSError) as exc:
         raise fail(f"cannot write {output}: {getattr(exc, 'strerror', None) or exc}")
+    findings = result.pop("findings")
+    code = EXIT_FINDINGS if check and findings else EXIT_OK
     if output_format is OutputFormat.json:
-        sys.stdout.write(json.dumps({"path": str(path), "output": str(output), **report}, indent=2) + "\n")
-        return
-    found = ", ".join(f"{k} x{v}" for k, v in report["found"].items()) or "nothing to redact"
-    _console().print(f"wrote {output}: {report['lines_changed']:,} of {report['lines']:,} lines changed; {found}", markup=False)
+        doc = {"path": str(path), "output": str(output) if output else None, **result}
+        if report or check:
+            doc["findings"] = findings
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+        raise typer.Exit(code)
+    console = _console()
+    if report or check:
+        by_kind: dict[str, list[int]] = {}
+        for f in findings:
+            by_kind.setdefault(f["kind"], []).extend([f["line"]] * f["count"])
+        for kind, lines in sorted(by_kind.items()):
+            shown = sorted(set(lines))
+            more = f", ... ({len(shown) - 20} more lines)" if len(shown) > 20 else ""
+            console.print(f"{kind} x{len(lines)}: line{'s' if len(shown) > 1 else ''} {', '.join(map(str, shown[:20]))}{more}",
+                          markup=False)
+    found = ", ".join(f"{k} x{v}" for k, v in result["found"].items()) or "nothing to redact"
+    if check:
+        verdict = "would redact" if findings else "clean"
+        console.print(f"{path}: {verdict}: {found}", markup=False)
+    else:
+        console.print(f"wrote {output}: {result['lines_changed']:,} of {result['lines']:,} lines changed; {found}", markup=False)
+    raise typer.Exit(code)
 
 
 @app.command()

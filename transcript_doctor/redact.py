@@ -20,6 +20,8 @@ byte for byte.
 
 from __future__ import annotations
 
+import base64
+import functools
 import math
 import re
 from collections import Counter
@@ -49,45 +51,46 @@ _PEM = re.compile(
     r"-----BEGIN ((?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?)-----"
     r"(?:[\s\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|[\s\S]*$)")
 
-# (kind, pattern, group to replace: 0 for the whole match). Applied after the library's findings.
-PATTERNS: list[tuple[str, re.Pattern[str], int]] = [
-    ("private-key", _PEM, 0),
+# (kind, pattern, group to replace: 0 for the whole match, literals one of which a match must contain).
+# Applied after the library's findings; the literals skip a pattern at C speed where it cannot match.
+PATTERNS: list[tuple[str, re.Pattern[str], int, tuple[str, ...]]] = [
+    ("private-key", _PEM, 0, ('PRIVATE KEY',)),
     # the well-known prefixes, as a safety net under the library's rules (which also check context)
-    ("anthropic-api-key", re.compile(r"\bsk-ant-(?:api|admin|oat|ort)\d\d-[A-Za-z0-9_-]{20,}"), 0),
-    ("openai-api-key", re.compile(r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}T3BlbkFJ[A-Za-z0-9_-]{20,}"), 0),
-    ("aws-access-token", re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b"), 0),
-    ("github-token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})"), 0),
-    ("gitlab-token", re.compile(r"\bgl(?:pat|dt|ptt|rt|cbt|ft|imt|soat)-[A-Za-z0-9_-]{20,}"), 0),
-    ("slack-token", re.compile(r"\bxox[abeoprs]-(?:\d+-)+[A-Za-z0-9-]{10,}"), 0),
-    ("slack-webhook-url", re.compile(r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_-]+"), 0),
-    ("discord-webhook-url", re.compile(r"https://(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/\d+/[A-Za-z0-9_-]+"), 0),
-    ("stripe-key", re.compile(r"\b(?:sk|rk|whsec)_(?:live|test)?_?[A-Za-z0-9]{24,}"), 0),
-    ("google-api-key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}"), 0),
-    ("npm-token", re.compile(r"\bnpm_[A-Za-z0-9]{36}\b"), 0),
-    ("pypi-token", re.compile(r"\bpypi-AgE[A-Za-z0-9_-]{50,}"), 0),
-    ("huggingface-token", re.compile(r"\bhf_[A-Za-z]{34}\b"), 0),
-    ("dockerhub-token", re.compile(r"\bdckr_(?:pat|oat)_[A-Za-z0-9_-]{20,}"), 0),
-    ("digitalocean-token", re.compile(r"\bdo[opr]_v1_[a-f0-9]{64}\b"), 0),
-    ("shopify-token", re.compile(r"\bshp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}\b"), 0),
-    ("sendgrid-api-token", re.compile(r"\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b"), 0),
-    ("telegram-bot-token", re.compile(r"(?<![0-9])\d{8,10}:AA[A-Za-z0-9_-]{33}(?![A-Za-z0-9_-])"), 0),
-    ("discord-bot-token", re.compile(r"\b[MNO][A-Za-z0-9_-]{23,27}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,40}(?![A-Za-z0-9_-])"), 0),
-    ("heroku-api-key", re.compile(r"\bHRKU-AA[A-Za-z0-9_-]{58}"), 0),
-    ("twilio-auth-token", re.compile(r"(\bAC[0-9a-f]{32}['\"]?\s*[,:]\s*['\"]?)([0-9a-f]{32})\b"), 2),
-    ("netrc-password", re.compile(r"(\blogin\s+\S+\s+password\s+)(\S+)"), 2),
-    ("sentry-token", re.compile(r"\bsntry[us]_[A-Za-z0-9_=+/-]{40,}"), 0),
-    ("jwt", re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"), 0),
-    ("sentry-dsn", re.compile(r"(https?://)([0-9a-f]{32}(?::[0-9a-f]{32})?)(@[A-Za-z0-9.-]*sentry[A-Za-z0-9.-]*/)"), 2),
-    ("url-password", re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@\"'<>]*:)([^\s@/\"'<>]+)(@)"), 2),
-    ("bearer-token", re.compile(r"(\b[Bb]earer\s+)([A-Za-z0-9._~+/=-]{12,})"), 2),
-    ("basic-auth", re.compile(r"(\b[Bb]asic\s+)([A-Za-z0-9+/]{12,}={0,2})"), 2),
-    ("curl-user-password", re.compile(r"((?:^|\s)(?:-u|--user)\s+['\"]?[^\s:'\"]+:)([^\s'\"]+)"), 2),
+    ("anthropic-api-key", re.compile(r"\bsk-ant-(?:api|admin|oat|ort)\d\d-[A-Za-z0-9_-]{20,}"), 0, ('sk-ant-',)),
+    ("openai-api-key", re.compile(r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}T3BlbkFJ[A-Za-z0-9_-]{20,}"), 0, ('T3BlbkFJ',)),
+    ("aws-access-token", re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b"), 0, ('AKIA', 'ASIA', 'ABIA', 'ACCA')),
+    ("github-token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})"), 0, ('ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_')),
+    ("gitlab-token", re.compile(r"\bgl(?:pat|dt|ptt|rt|cbt|ft|imt|soat)-[A-Za-z0-9_-]{20,}"), 0, ('glpat-', 'gldt-', 'glptt-', 'glrt-', 'glcbt-', 'glft-', 'glimt-', 'glsoat-')),
+    ("slack-token", re.compile(r"\bxox[abeoprs]-(?:\d+-)+[A-Za-z0-9-]{10,}"), 0, ('xox',)),
+    ("slack-webhook-url", re.compile(r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_-]+"), 0, ('hooks.slack.com',)),
+    ("discord-webhook-url", re.compile(r"https://(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/\d+/[A-Za-z0-9_-]+"), 0, ('/api/webhooks/',)),
+    ("stripe-key", re.compile(r"\b(?:sk|rk|whsec)_(?:live|test)?_?[A-Za-z0-9]{24,}"), 0, ('sk_', 'rk_', 'whsec_')),
+    ("google-api-key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}"), 0, ('AIza',)),
+    ("npm-token", re.compile(r"\bnpm_[A-Za-z0-9]{36}\b"), 0, ('npm_',)),
+    ("pypi-token", re.compile(r"\bpypi-AgE[A-Za-z0-9_-]{50,}"), 0, ('pypi-AgE',)),
+    ("huggingface-token", re.compile(r"\bhf_[A-Za-z]{34}\b"), 0, ('hf_',)),
+    ("dockerhub-token", re.compile(r"\bdckr_(?:pat|oat)_[A-Za-z0-9_-]{20,}"), 0, ('dckr_',)),
+    ("digitalocean-token", re.compile(r"\bdo[opr]_v1_[a-f0-9]{64}\b"), 0, ('_v1_',)),
+    ("shopify-token", re.compile(r"\bshp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}\b"), 0, ('shp',)),
+    ("sendgrid-api-token", re.compile(r"\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b"), 0, ('SG.',)),
+    ("telegram-bot-token", re.compile(r"(?<![0-9])\d{8,10}:AA[A-Za-z0-9_-]{33}(?![A-Za-z0-9_-])"), 0, (':AA',)),
+    ("discord-bot-token", re.compile(r"\b[MNO][A-Za-z0-9_-]{23,27}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,40}(?![A-Za-z0-9_-])"), 0, ('.',)),
+    ("heroku-api-key", re.compile(r"\bHRKU-AA[A-Za-z0-9_-]{58}"), 0, ('HRKU-',)),
+    ("twilio-auth-token", re.compile(r"(\bAC[0-9a-f]{32}['\"]?\s*[,:]\s*['\"]?)([0-9a-f]{32})\b"), 2, ('AC',)),
+    ("netrc-password", re.compile(r"(\blogin\s+\S+\s+password\s+)(\S+)"), 2, ('password',)),
+    ("sentry-token", re.compile(r"\bsntry[us]_[A-Za-z0-9_=+/-]{40,}"), 0, ('sntry',)),
+    ("jwt", re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"), 0, ('eyJ',)),
+    ("sentry-dsn", re.compile(r"(https?://)([0-9a-f]{32}(?::[0-9a-f]{32})?)(@[A-Za-z0-9.-]*sentry[A-Za-z0-9.-]*/)"), 2, ('sentry',)),
+    ("url-password", re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@\"'<>]*:)([^\s@/\"'<>]+)(@)"), 2, ('://',)),
+    ("bearer-token", re.compile(r"(\b[Bb]earer\s+)([A-Za-z0-9._~+/=-]{12,})"), 2, ('earer',)),
+    ("basic-auth", re.compile(r"(\b[Bb]asic\s+)([A-Za-z0-9+/]{12,}={0,2})"), 2, ('asic',)),
+    ("curl-user-password", re.compile(r"((?:^|\s)(?:-u|--user)\s+['\"]?[A-Za-z0-9._@-]+:)([^\s'\"]+)"), 2, ('-u',)),
 ]
 
 # An assignment, JSON member, YAML mapping or HTTP header: `NAME = value`, `"name": "value"`, `Name: value`.
 _ASSIGN = re.compile(
-    r"""(?P<name>[A-Za-z_][A-Za-z0-9_.-]{0,80})["']?(?P<sep>[ \t]*(?:=|:=|=>|:)[ \t]*)"""
-    r"""(?:(?P<q>["'])(?P<qv>[^"'\n\\]{1,400})(?P=q)|(?P<v>[^\s"'`,;)}\]<>]{1,400}))""")
+    r"""(?<![A-Za-z0-9_.-])(?P<name>[A-Za-z_][A-Za-z0-9_.-]{0,80}+)["']?(?P<sep>[ \t]*(?:=|:=|=>|:)[ \t]*)"""
+    r"""(?:(?P<q>["'])(?P<qv>[^"'\n\\]{1,400})(?P=q)|(?P<v>[^\s"'`,;(){}\[\]<>]{1,400}))""")
 # A command-line flag: `--password hunter2`, `--api-key=...`.
 _FLAG = re.compile(r"""(?<![\w-])--?(?P<name>[A-Za-z][\w-]{1,60})(?:=|[ \t]+)(?P<q>["']?)(?P<v>[^\s"'`]{1,400})(?P=q)""")
 
@@ -112,6 +115,9 @@ _NOT_A_VALUE = frozenset({
 _REFERENCE = re.compile(
     r"^(?:\$|%|\{|<|\*+$|x+$|X+$|\.\.\.|…)|^(?:process\.env|os\.environ|os\.getenv|env\.|secrets\.|vars\.|config\.|settings\.|self\.|this\.|args\.|opts\.|options\.|props\.|req\.|request\.)"
     r"|^[A-Z][A-Z0-9_]*$|^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+$|^[a-z]+(?:_[a-z]+)*$")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z_]*")
+# The assignment starts its line (after `export`, indentation or a Read tool's line number): a .env/INI/YAML line.
+_LINE_START = re.compile(r"[ \t]*(?:\d+\u2192)?[ \t]*(?:export[ \t]+|-[ \t]+)?")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _ENTROPY_VALUE = re.compile(r"^[A-Za-z0-9+/=_~.-]{20,}$")
 
@@ -126,6 +132,7 @@ _EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-
 _TRIGGER = re.compile(r"[=:@]|PRIVATE KEY|[Bb]earer|[Bb]asic|--?[A-Za-z]|\b(?:sk|gh[pousr]|gl[a-z]{1,3}|xox|AKIA|ASIA|AIza|npm|pypi|hf|dckr|do[opr]|shp|SG|eyJ|sntry|rk|whsec)[_.-]")
 
 
+@functools.lru_cache(maxsize=4096)
 def secret_name(name: str) -> bool:
     """Whether a key, variable, header or flag name says its value is a secret: its last word does
     (`DB_PASSWORD`, `x-api-key`, `clientSecret`; `authDomain`, `max_tokens`, `token_url` do not)."""
@@ -163,9 +170,18 @@ def high_entropy(value: str) -> bool:
         return False
     if re.fullmatch(r"[0-9a-fA-F]+", value):  # hex digests: commit ids, checksums
         return False
+    if value[0] in "/-.~" or "//" in value or "/" in value and re.search(r"[-._]", value):
+        return False  # paths and URLs (base64 has `/` but none of `-._`)
     if value.count(".") >= 2 and not value.startswith("eyJ") or value.count("-") >= 3 or value.count("_") >= 3:
         return False  # dotted names, versions, slugs
     return entropy(value) >= 4.0
+
+
+def _is_user_password(value: str) -> bool:
+    try:
+        return b":" in base64.b64decode(value + "=" * (-len(value) % 4), validate=True)
+    except ValueError:
+        return False
 
 
 class _Library:
@@ -250,7 +266,9 @@ class Redactor:
         return text
 
     def _patterns(self, text: str) -> str:
-        for kind, pattern, group in PATTERNS:
+        for kind, pattern, group, literals in PATTERNS:
+            if literals[0] not in text and (len(literals) == 1 or not any(lit in text for lit in literals[1:])):
+                continue
             if group == 0:
                 text = pattern.sub(lambda m, k=kind: m.group(0) if PLACEHOLDER_PREFIX in m.group(0)
                                    else self._placeholder(k, m.group(0)), text)
@@ -258,6 +276,8 @@ class Redactor:
                 def keep_rest(m, k=kind, g=group):
                     if PLACEHOLDER_PREFIX in m.group(0):  # already redacted by an earlier detector
                         return m.group(0)
+                    if k == "basic-auth" and not _is_user_password(m.group(g)):
+                        return m.group(0)  # "Basic authentication"
                     parts = [m.group(i) or "" for i in range(1, (m.lastindex or 0) + 1)]
                     parts[g - 1] = self._placeholder(k, m.group(g))
                     return "".join(parts)
@@ -271,6 +291,9 @@ class Redactor:
             value = m.group("qv") if quoted else m.group("v")
             if PLACEHOLDER_PREFIX in value or (not quoted and text[m.end():m.end() + 1] in ("(", "[")):
                 return m.group(0)
+            if not quoted and _IDENTIFIER.fullmatch(value) and \
+                    not _LINE_START.fullmatch(text, text.rfind("\n", 0, m.start()) + 1, m.start()):
+                return m.group(0)  # `token: csrfToken` in code names a variable; in a .env file it is the value
             if secret_name(m.group("name")) and plausible_value(value, quoted):
                 kind = "secret-assignment"
             elif high_entropy(value):
