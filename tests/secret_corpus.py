@@ -89,13 +89,13 @@ def credentials(seed: int = 14) -> list[tuple[str, str, str]]:
     add("slack-bot-token", v, f"slack_sdk.errors.SlackApiError: The request to the Slack API failed.\n  token={v}")
     v = _p("xo", "xp-") + r(12, "0123456789") + "-" + r(12, "0123456789") + "-" + r(13, "0123456789") + "-" + r(32, HEX)
     add("slack-user-token", v, f"SLACK_USER_TOKEN: {v}")
-    v = _p("https://hooks.", "slack.com/services/T") + r(10, string.ascii_uppercase + string.digits) + "/B" + \
-        r(10, string.ascii_uppercase + string.digits) + "/" + r(24)
-    add("slack-webhook-url", v, f"curl -X POST -H 'Content-type: application/json' --data '{{\"text\":\"deployed\"}}' {v}")
+    v = "T" + r(10, string.ascii_uppercase + string.digits) + "/B" + r(10, string.ascii_uppercase + string.digits) + "/" + r(24)
+    url = _p("https://hooks.", "slack.com/services/") + v
+    add("slack-webhook-url", v, f"curl -X POST -H 'Content-type: application/json' --data '{{\"text\":\"deployed\"}}' {url}")
     v = rnd.choice("MN") + r(25) + "." + r(6, ALNUM + "-_") + "." + r(38, ALNUM + "-_")
     add("discord-bot-token", v, f"client.run('{v}')  # discord bot")
-    v = _p("https://discord.com/api/", "webhooks/") + r(18, "0123456789") + "/" + r(68, ALNUM + "-_")
-    add("discord-webhook-url", v, f"DISCORD_WEBHOOK={v}")
+    v = r(18, "0123456789") + "/" + r(68, ALNUM + "-_")
+    add("discord-webhook-url", v, f"DISCORD_WEBHOOK=" + _p("https://discord.com/api/", "webhooks/") + v)
     v = r(10, "0123456789") + ":AA" + r(33, ALNUM + "-_")
     add("telegram-bot-token", v, f"requests.post('https://api.telegram.org/bot{v}/sendMessage', data=msg)")
     v = _p("S", "K") + r(32, HEX)

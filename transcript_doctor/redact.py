@@ -89,8 +89,8 @@ PATTERNS: list[tuple[str, re.Pattern[str], int, tuple[str, ...]]] = [
 
 # An assignment, JSON member, YAML mapping or HTTP header: `NAME = value`, `"name": "value"`, `Name: value`.
 _ASSIGN = re.compile(
-    r"""(?<![A-Za-z0-9_.-])(?P<name>[A-Za-z_][A-Za-z0-9_.-]{0,80}+)["']?(?P<sep>[ \t]*(?:=|:=|=>|:)[ \t]*)"""
-    r"""(?:(?P<q>["'])(?P<qv>[^"'\n\\]{1,400})(?P=q)|(?P<v>[^\s"'`,;(){}\[\]<>]{1,400}))""")
+    r"""(?:(?<=\\[nrt])|(?<![A-Za-z0-9_.-]))(?P<name>[A-Za-z_][A-Za-z0-9_.-]{0,80}+)(?:\\?["'])?(?P<sep>[ \t]*(?:=|:=|=>|:)[ \t]*)"""
+    r"""(?:(?P<q>\\?["'])(?P<qv>[^"'\n\\]{1,400})(?P=q)|(?P<v>[^\s"'`,;(){}\[\]<>\\]{1,400}))""")
 # A command-line flag: `--password hunter2`, `--api-key=...`.
 _FLAG = re.compile(r"""(?<![\w-])--?(?P<name>[A-Za-z][\w-]{1,60})(?:=|[ \t]+)(?P<q>["']?)(?P<v>[^\s"'`]{1,400})(?P=q)""")
 
@@ -286,25 +286,32 @@ class Redactor:
         return text
 
     def _structure(self, text: str) -> str:
-        def assignment(m: re.Match) -> str:
-            quoted = m.group("qv") is not None
-            value = m.group("qv") if quoted else m.group("v")
+        def kind_of(m: re.Match, value: str, quoted: bool) -> str | None:
             if PLACEHOLDER_PREFIX in value or (not quoted and text[m.end():m.end() + 1] in ("(", "[")):
-                return m.group(0)
+                return None
             if not quoted and _IDENTIFIER.fullmatch(value) and \
                     not _LINE_START.fullmatch(text, text.rfind("\n", 0, m.start()) + 1, m.start()):
-                return m.group(0)  # `token: csrfToken` in code names a variable; in a .env file it is the value
+                return None  # `token: csrfToken` in code names a variable; in a .env file it is the value
             if secret_name(m.group("name")) and plausible_value(value, quoted):
-                kind = "secret-assignment"
-            elif high_entropy(value):
-                kind = "high-entropy"
-            else:
-                return m.group(0)
-            start = (m.start("qv") if quoted else m.start("v")) - m.start()
-            whole = m.group(0)
-            return whole[:start] + self._placeholder(kind, value) + whole[start + len(value):]
+                return "secret-assignment"
+            return "high-entropy" if high_entropy(value) else None
 
-        text = _ASSIGN.sub(assignment, text)
+        # Not `sub`: a value left alone is searched again, for the assignment inside it
+        # (`"content": "HEROKU_API_KEY=..."` in a record printed by a tool).
+        parts: list[str] = []
+        done = pos = 0
+        while (m := _ASSIGN.search(text, pos)) is not None:
+            quoted = m.group("qv") is not None
+            value_at = m.start("qv") if quoted else m.start("v")
+            value = m.group("qv") if quoted else m.group("v")
+            kind = kind_of(m, value, quoted)
+            if kind is None:
+                pos = value_at
+                continue
+            parts += [text[done:value_at], self._placeholder(kind, value)]
+            done = pos = value_at + len(value)
+        if parts:
+            text = "".join(parts) + text[done:]
 
         def flag(m: re.Match) -> str:
             value = m.group("v")
