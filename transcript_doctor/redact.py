@@ -74,7 +74,7 @@ PATTERNS: list[tuple[str, re.Pattern[str], int, tuple[str, ...]]] = [
     ("shopify-token", re.compile(r"\bshp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}\b"), 0, ('shp',)),
     ("sendgrid-api-token", re.compile(r"\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b"), 0, ('SG.',)),
     ("telegram-bot-token", re.compile(r"(?<![0-9])\d{8,10}:AA[A-Za-z0-9_-]{33}(?![A-Za-z0-9_-])"), 0, (':AA',)),
-    ("discord-bot-token", re.compile(r"\b[MNO][A-Za-z0-9_-]{23,27}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,40}(?![A-Za-z0-9_-])"), 0, ('.',)),
+    ("discord-bot-token", re.compile(r"\b[MNO][A-Za-z0-9_-]{23,27}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,40}(?![A-Za-z0-9_-])"), 0, ()),
     ("heroku-api-key", re.compile(r"\bHRKU-AA[A-Za-z0-9_-]{58}"), 0, ('HRKU-',)),
     ("twilio-auth-token", re.compile(r"(\bAC[0-9a-f]{32}['\"]?\s*[,:]\s*['\"]?)([0-9a-f]{32})\b"), 2, ('AC',)),
     ("netrc-password", re.compile(r"(\blogin\s+\S+\s+password\s+)(\S+)"), 2, ('password',)),
@@ -267,8 +267,12 @@ class Redactor:
 
     def _patterns(self, text: str) -> str:
         for kind, pattern, group, literals in PATTERNS:
-            if literals[0] not in text and (len(literals) == 1 or not any(lit in text for lit in literals[1:])):
-                continue
+            for literal in literals:
+                if literal in text:
+                    break
+            else:
+                if literals:
+                    continue
             if group == 0:
                 text = pattern.sub(lambda m, k=kind: m.group(0) if PLACEHOLDER_PREFIX in m.group(0)
                                    else self._placeholder(k, m.group(0)), text)
@@ -287,6 +291,8 @@ class Redactor:
 
     def _structure(self, text: str) -> str:
         def kind_of(m: re.Match, value: str, quoted: bool) -> str | None:
+            if len(value) < 20 and not secret_name(m.group("name")):
+                return None  # most `word: text` pairs: too short to be random, and not named secret
             if PLACEHOLDER_PREFIX in value or (not quoted and text[m.end():m.end() + 1] in ("(", "[")):
                 return None
             if not quoted and _IDENTIFIER.fullmatch(value) and \
