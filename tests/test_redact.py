@@ -226,6 +226,17 @@ def test_ordinary_text_is_left_alone(text):
     assert Redactor().redact_text(text) == text
 
 
+@pytest.mark.parametrize("text,value", [
+    ("$ cat .env\nDB_PASSWORD=supersecret\n", "supersecret"), ("  12\u2192export API_TOKEN=lettersonly\n", "lettersonly"),
+    ('{"client_secret": "plainwords"}', "plainwords"), ("password: 'hunter two'", "hunter two"),
+    ("psql --password=abc123 db", "abc123"), ("[db]\npasswd = s3cr3t\n", "s3cr3t"),
+    ("X-Auth-Token: 8f14e45fceea167a5a36dedd4bea2543", "8f14e45fceea167a5a36dedd4bea2543"),
+])
+def test_secret_named_values_are_redacted_whatever_their_format(text, value):
+    out = Redactor().redact_text(text)
+    assert value not in out and "[REDACTED:" in out
+
+
 @pytest.mark.parametrize("name,secret", [
     ("DB_PASSWORD", True), ("x-api-key", True), ("clientSecret", True), ("private_key_id", True), ("API_KEY_PROD", True),
     ("aws_secret_access_key", True), ("authDomain", False), ("max_tokens", False), ("token_url", False),

@@ -114,7 +114,7 @@ _NOT_A_VALUE = frozenset({
 })
 _REFERENCE = re.compile(
     r"^(?:\$|%|\{|<|\*+$|x+$|X+$|\.\.\.|…)|^(?:process\.env|os\.environ|os\.getenv|env\.|secrets\.|vars\.|config\.|settings\.|self\.|this\.|args\.|opts\.|options\.|props\.|req\.|request\.)"
-    r"|^[A-Z][A-Z0-9_]*$|^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+$|^[a-z]+(?:_[a-z]+)*$")
+    r"|^[A-Z][A-Z0-9_]*$|^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+$")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z_]*")
 # The assignment starts its line (after `export`, indentation or a Read tool's line number): a .env/INI/YAML line.
 _LINE_START = re.compile(r"[ \t]*(?:\d+\u2192)?[ \t]*(?:export[ \t]+|-[ \t]+)?")
