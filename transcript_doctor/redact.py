@@ -228,6 +228,8 @@ class Redactor:
     hits: list[tuple[int, str]] = field(default_factory=list)  # (line, kind), for --report
     line: int = 0
     _per_kind: Counter = field(default_factory=Counter)
+    _memo: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = field(default_factory=dict)
+    _taking: list[tuple[str, str]] | None = None
 
     @staticmethod
     def detect_home(cwd_values) -> str | None:
@@ -245,6 +247,8 @@ class Redactor:
             self.placeholders[key] = f"{PLACEHOLDER_PREFIX}{kind}:{self._per_kind[kind]}]"
         self.found[kind] = self.found.get(kind, 0) + 1
         self.hits.append((self.line, kind))
+        if self._taking is not None:
+            self._taking.append(key)
         return self.placeholders[key]
 
     def redact_text(self, text: str, library: list[tuple[str, str]] | None = None) -> str:
@@ -255,15 +259,37 @@ class Redactor:
             if secret in text:
                 text = text.replace(secret, self._placeholder(kind, secret))
         if _TRIGGER.search(text):
-            text = self._patterns(text)
-            text = self._structure(text)
-            text = self._emails(text)
+            text = self._detect(text)
         if self.home and self.home in text:
             count = text.count(self.home)
             self.found["home-path"] = self.found.get("home-path", 0) + count
             self.hits.extend([(self.line, "home-path")] * count)
             text = text.replace(self.home, HOME_PLACEHOLDER)
         return text
+
+    def _detect(self, text: str) -> str:
+        """Layers 2 and 3. A transcript repeats long strings (a tool's output is in the tool_result and
+        in toolUseResult; files are read again): their result is remembered, and its placeholders are
+        taken again so that the counts and the report stay per occurrence."""
+        memo = self._memo.get(text) if len(text) >= 256 else None
+        if memo is not None:
+            out, taken = memo
+            for kind, secret in taken:
+                self._placeholder(kind, secret)
+            return out
+        outer, self._taking = self._taking, []
+        try:
+            out = self._emails(self._structure(self._patterns(text)))
+            taken = self._taking
+        finally:
+            self._taking = outer
+        if outer is not None:
+            outer.extend(taken)
+        if len(text) >= 256:
+            if len(self._memo) >= 4096:
+                self._memo.clear()
+            self._memo[text] = (out, tuple(taken))
+        return out
 
     def _patterns(self, text: str) -> str:
         for kind, pattern, group, literals in PATTERNS:
