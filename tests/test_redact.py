@@ -286,3 +286,20 @@ def test_bundle_goes_through_the_same_redactor(seeded, tmp_path):
     assert leaked(text.encode()) == []
     assert "| TD002 torn-last-line | error |" in text
     assert "## What `transcript-doctor fix` would do" in text
+
+
+def test_items_of_a_secret_named_list_are_redacted():
+    out = Redactor().redact_value({"input": {"secrets": ["first-secret-1", "second-secret-2"], "names": ["keep-me"]}})
+    assert "first-secret-1" not in json.dumps(out) and "second-secret-2" not in json.dumps(out)
+    assert out["input"]["names"] == ["keep-me"]
+
+
+def test_without_the_rule_set_nothing_is_written_and_the_message_says_why(tmp_path):
+    shadow = tmp_path / "shadow" / "kingfisher_sdk"
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text("raise ImportError('no wheel for this platform')\n")
+    out = tmp_path / "r.jsonl"
+    result = run("redact", EXAMPLES / "clean-2.0.30-parallel-tools.jsonl", "-o", out,
+                 env={"PYTHONPATH": str(shadow.parent)})
+    assert result.code == 2 and "kingfisher-secret-scanner" in result.err and "Traceback" not in result.err
+    assert not out.exists()

@@ -636,7 +636,7 @@ def redact(
     import json
 
     from .reader import UnreadableInput, open_transcript
-    from .redact import redact_file
+    from .redact import RedactionUnavailable, redact_file
     from .writer import WriteRefused
 
     try:
@@ -654,6 +654,8 @@ def redact(
         result = redact_file(path, output)
     except (WriteRefused, OSError) as exc:
         raise fail(f"cannot write {output}: {getattr(exc, 'strerror', None) or exc}")
+    except RedactionUnavailable as exc:
+        raise fail(str(exc))
     findings = result.pop("findings")
     code = EXIT_FINDINGS if check and findings else EXIT_OK
     if output_format is OutputFormat.json:
@@ -691,8 +693,13 @@ def bundle(
     from .bundle import render
     from .writer import WriteRefused, atomic_file
 
+    from .redact import RedactionUnavailable
+
     analysis = _analyse_or_fail(path)
-    text, found = render(analysis)
+    try:
+        text, found = render(analysis)
+    except RedactionUnavailable as exc:
+        raise fail(str(exc))
     try:
         with atomic_file(output) as out:
             out.write(text.encode("utf-8"))

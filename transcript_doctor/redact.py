@@ -184,6 +184,10 @@ def _is_user_password(value: str) -> bool:
         return False
 
 
+class RedactionUnavailable(RuntimeError):
+    """The rule set cannot be loaded: nothing is redacted rather than something half redacted."""
+
+
 class _Library:
     """The maintained rule set: Kingfisher's scanner, loaded once (its compiled rules are cached)."""
 
@@ -192,7 +196,11 @@ class _Library:
     @classmethod
     def get(cls):
         if cls.scanner is None:
-            from kingfisher_sdk import Rules, Scanner
+            try:
+                from kingfisher_sdk import Rules, Scanner
+            except ImportError as exc:  # a platform without its wheel: never redact with half the rules
+                raise RedactionUnavailable(
+                    f"redaction needs kingfisher-secret-scanner ({exc}); pip install kingfisher-secret-scanner") from exc
 
             # base64=False: decoding every base64 run would scan image data, which is never redacted
             cls.scanner = Scanner(Rules(), base64=False, redact=False)
@@ -372,7 +380,9 @@ class Redactor:
                 return self._placeholder("secret-field", value)
             return self.redact_text(value, library)
         if isinstance(value, list):
-            return [self.redact_value(v, key if key in KEEP else None, library) for v in value]
+            # the items of a secret-named list are secrets too (`"secrets": ["...", "..."]`)
+            keep = key if key is not None and (key in KEEP or secret_name(key)) else None
+            return [self.redact_value(v, keep, library) for v in value]
         if isinstance(value, dict):
             return {k: self.redact_value(v, k, library) for k, v in value.items()}
         return value
