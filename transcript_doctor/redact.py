@@ -90,7 +90,8 @@ PATTERNS: list[tuple[str, re.Pattern[str], int, tuple[str, ...]]] = [
 # An assignment, JSON member, YAML mapping or HTTP header: `NAME = value`, `"name": "value"`, `Name: value`.
 _ASSIGN = re.compile(
     r"""(?:(?<=\\[nrt])|(?<![A-Za-z0-9_.-]))(?P<name>[A-Za-z_][A-Za-z0-9_.-]{0,80}+)(?:\\?["'])?(?P<sep>[ \t]*(?:=|:=|=>|:)[ \t]*)"""
-    r"""(?:(?P<q>\\?["'])(?P<qv>[^"'\n\\]{1,400})(?P=q)|(?P<v>[^\s"'`,;(){}\[\]<>\\]{1,400}))""")
+    # the value in a lookahead: the search goes on inside it, for `"content": "API_KEY=..."`
+    r"""(?=(?P<q>\\?["'])(?P<qv>[^"'\n\\]{1,400})(?P=q)|(?P<v>[^\s"'`,;(){}\[\]<>\\]{1,400}))""")
 # A command-line flag: `--password hunter2`, `--api-key=...`.
 _FLAG = re.compile(r"""(?<![\w-])--?(?P<name>[A-Za-z][\w-]{1,60})(?:=|[ \t]+)(?P<q>["']?)(?P<v>[^\s"'`]{1,400})(?P=q)""")
 
@@ -327,7 +328,7 @@ class Redactor:
         def kind_of(m: re.Match, value: str, quoted: bool) -> str | None:
             if len(value) < 20 and not secret_name(m.group("name")):
                 return None  # most `word: text` pairs: too short to be random, and not named secret
-            if PLACEHOLDER_PREFIX in value or (not quoted and text[m.end():m.end() + 1] in ("(", "[")):
+            if PLACEHOLDER_PREFIX in value or (not quoted and text[m.end("v"):m.end("v") + 1] in ("(", "[")):
                 return None
             if not quoted and _IDENTIFIER.fullmatch(value) and \
                     not _LINE_START.fullmatch(text, text.rfind("\n", 0, m.start()) + 1, m.start()):
@@ -336,20 +337,19 @@ class Redactor:
                 return "secret-assignment"
             return "high-entropy" if high_entropy(value) else None
 
-        # Not `sub`: a value left alone is searched again, for the assignment inside it
-        # (`"content": "HEROKU_API_KEY=..."` in a record printed by a tool).
         parts: list[str] = []
-        done = pos = 0
-        while (m := _ASSIGN.search(text, pos)) is not None:
+        done = 0
+        for m in _ASSIGN.finditer(text):
+            if m.start() < done:
+                continue  # inside a value just replaced
             quoted = m.group("qv") is not None
             value_at = m.start("qv") if quoted else m.start("v")
             value = m.group("qv") if quoted else m.group("v")
             kind = kind_of(m, value, quoted)
             if kind is None:
-                pos = value_at
                 continue
             parts += [text[done:value_at], self._placeholder(kind, value)]
-            done = pos = value_at + len(value)
+            done = value_at + len(value)
         if parts:
             text = "".join(parts) + text[done:]
 
