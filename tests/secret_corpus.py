@@ -157,6 +157,8 @@ def credentials(seed: int = 14) -> list[tuple[str, str, str]]:
     add("basic-auth", basic, f"> GET /api HTTP/1.1\n> Authorization: Basic {basic}\n")
     pw = r(12, ALNUM + "!@#")
     add("dotenv-password", pw, f"$ cat .env\nDB_HOST=localhost\nDB_PASSWORD={pw}\nDEBUG=true\n")
+    pw = r(1) + r(17, ALNUM + "!@#%^&*(),;:<>[]{}")
+    add("dotenv-password-punctuation", pw, f"$ cat deploy/.env.production\nexport SMTP_PASSWORD={pw}\nSMTP_PORT=587\n")
     pw = r(15)
     add("yaml-password", pw, f"database:\n  host: db\n  user: app\n  password: \"{pw}\"\n")
     pw = r(11)

@@ -231,6 +231,8 @@ def test_ordinary_text_is_left_alone(text):
     ('{"client_secret": "plainwords"}', "plainwords"), ("password: 'hunter two'", "hunter two"),
     ("psql --password=abc123 db", "abc123"), ("[db]\npasswd = s3cr3t\n", "s3cr3t"),
     ("X-Auth-Token: 8f14e45fceea167a5a36dedd4bea2543", "8f14e45fceea167a5a36dedd4bea2543"),
+    ("DB_PASSWORD=a,b;c)d9  # production\n", "a,b;c)d9"), ("password: correct horse battery staple", "horse battery"),
+    ('{"content": "X=1\\nSMTP_PASSWORD=p4,ss;wd\\nY=2"}', "p4,ss;wd"),
 ])
 def test_secret_named_values_are_redacted_whatever_their_format(text, value):
     out = Redactor().redact_text(text)

@@ -89,7 +89,7 @@ PATTERNS: list[tuple[str, re.Pattern[str], int, tuple[str, ...]]] = [
 
 # An assignment, JSON member, YAML mapping or HTTP header: `NAME = value`, `"name": "value"`, `Name: value`.
 _ASSIGN = re.compile(
-    r"""(?:(?<=\\[nrt])|(?<![A-Za-z0-9_.-]))(?P<name>[A-Za-z_][A-Za-z0-9_.-]{0,80}+)(?:\\?["'])?(?P<sep>[ \t]*(?:=|:=|=>|:)[ \t]*)"""
+    r"""(?:(?<=\\[nrt])|(?<![A-Za-z0-9_.\\-]))(?P<name>[A-Za-z_][A-Za-z0-9_.-]{0,80}+)(?:\\?["'])?(?P<sep>[ \t]*(?:=|:=|=>|:)[ \t]*)"""
     # the value in a lookahead: the search goes on inside it, for `"content": "API_KEY=..."`
     r"""(?=(?P<q>\\?["'])(?P<qv>[^"'\n\\]{1,400})(?P=q)|(?P<v>[^\s"'`,;(){}\[\]<>\\]{1,400}))""")
 # A command-line flag: `--password hunter2`, `--api-key=...`.
@@ -325,13 +325,30 @@ class Redactor:
         return text
 
     def _structure(self, text: str) -> str:
+        def starts_line(m: re.Match) -> bool:
+            # a newline, or the escaped newline of a raw JSON line (a torn record)
+            escaped = text.rfind("\\n", 0, m.start())
+            begin = max(text.rfind("\n", 0, m.start()) + 1, escaped + 2 if escaped >= 0 else 0)
+            return _LINE_START.fullmatch(text, begin, m.start()) is not None
+
+        def whole_line_value(m: re.Match) -> str:
+            """An unquoted value of a .env/INI/YAML line runs to the end of the line (`PASSWORD=a,b;c)d`),
+            less a trailing comment."""
+            at = m.start("v")
+            ends = [i for i in (text.find("\n", at), text.find("\\n", at)) if i >= 0]
+            value = text[at:min(ends) if ends else len(text)].rstrip()
+            comment = value.find(" #")
+            value = value[:comment].rstrip() if comment > 0 else value
+            if value.endswith('"') and '"' not in value[:-1]:
+                value = value[:-1]  # the end of the JSON string this line was printed in
+            return value if len(value) > len(m.group("v")) else m.group("v")
+
         def kind_of(m: re.Match, value: str, quoted: bool) -> str | None:
             if len(value) < 20 and not secret_name(m.group("name")):
                 return None  # most `word: text` pairs: too short to be random, and not named secret
             if PLACEHOLDER_PREFIX in value or (not quoted and text[m.end("v"):m.end("v") + 1] in ("(", "[")):
                 return None
-            if not quoted and _IDENTIFIER.fullmatch(value) and \
-                    not _LINE_START.fullmatch(text, text.rfind("\n", 0, m.start()) + 1, m.start()):
+            if not quoted and _IDENTIFIER.fullmatch(value) and not starts_line(m):
                 return None  # `token: csrfToken` in code names a variable; in a .env file it is the value
             if secret_name(m.group("name")) and plausible_value(value, quoted):
                 return "secret-assignment"
@@ -345,6 +362,8 @@ class Redactor:
             quoted = m.group("qv") is not None
             value_at = m.start("qv") if quoted else m.start("v")
             value = m.group("qv") if quoted else m.group("v")
+            if not quoted and secret_name(m.group("name")) and starts_line(m):
+                value = whole_line_value(m)
             kind = kind_of(m, value, quoted)
             if kind is None:
                 continue
