@@ -220,7 +220,7 @@ def test_every_kind_in_every_surrounding_on_its_own():
     "const token = csrfToken;", "password = get_password(user)", "{ apiKey: process.env.API_KEY }", "max_tokens: 128000",
     "api_key: ${ANTHROPIC_API_KEY}", "HTTP Basic authentication is used", "date -u +%Y-%m-%dT%H:%M:%S",
     '"$schema": "https://json-schema.org/draft/2020-12/schema"', "sha256=" + "ab" * 32,
-    "Co-Authored-By: Claude <noreply@anthropic.com>", "git clone git@github.com:acme/api.git",
+    "Co-Authored-By: Claude <noreply@anthropic.com>", "send Authorization: required on every call", "git clone git@github.com:acme/api.git",
 ])
 def test_ordinary_text_is_left_alone(text):
     assert Redactor().redact_text(text) == text

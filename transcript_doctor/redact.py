@@ -83,6 +83,8 @@ PATTERNS: list[tuple[str, re.Pattern[str], int, tuple[str, ...]]] = [
     ("sentry-dsn", re.compile(r"(https?://)([0-9a-f]{32}(?::[0-9a-f]{32})?)(@[A-Za-z0-9.-]*sentry[A-Za-z0-9.-]*/)"), 2, ('sentry',)),
     ("url-password", re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@\"'<>]*:)([^\s@/\"'<>]+)(@)"), 2, ('://',)),
     ("bearer-token", re.compile(r"(\b[Bb]earer\s+)([A-Za-z0-9._~+/=-]{12,})"), 2, ('earer',)),
+    ("authorization-header", re.compile(r"(?i)(\bauthorization[\"']?\s*[:=]\s*[\"']?(?:[A-Za-z-]+\s+)?)((?=[A-Za-z._~+/=:-]*[0-9])[A-Za-z0-9._~+/=:-]{8,})"),
+     2, ("uthorization", "UTHORIZATION")),
     ("basic-auth", re.compile(r"(\b[Bb]asic\s+)([A-Za-z0-9+/]{12,}={0,2})"), 2, ('asic',)),
     ("curl-user-password", re.compile(r"((?:^|\s)(?:-u|--user)\s+['\"]?[A-Za-z0-9._@-]+:)([^\s'\"]+)"), 2, ('-u',)),
 ]
@@ -91,7 +93,8 @@ PATTERNS: list[tuple[str, re.Pattern[str], int, tuple[str, ...]]] = [
 _ASSIGN = re.compile(
     r"""(?:(?<=\\[nrt])|(?<![A-Za-z0-9_.\\-]))(?P<name>[A-Za-z_][A-Za-z0-9_.-]{0,80}+)(?:\\?["'])?(?P<sep>[ \t]*(?:=|:=|=>|:)[ \t]*)"""
     # the value in a lookahead: the search goes on inside it, for `"content": "API_KEY=..."`
-    r"""(?=(?P<q>\\?["'])(?P<qv>[^"'\n\\]{1,400})(?P=q)|(?P<v>[^\s"'`,;(){}\[\]<>\\]{1,400}))""")
+    r"""(?=(?P<q>\\?")(?P<qv>[^"\n\\]{1,400})(?P=q)|(?P<q2>\\?')(?P<qv2>[^'\n\\]{1,400})(?P=q2)"""
+    r"""|\\?["']?(?P<v>[^\s"'`,;(){}\[\]<>\\]{1,400}))""")
 # A command-line flag: `--password hunter2`, `--api-key=...`.
 _FLAG = re.compile(r"""(?<![\w-])--?(?P<name>[A-Za-z][\w-]{1,60})(?:=|[ \t]+)(?P<q>["']?)(?P<v>[^\s"'`]{1,400})(?P=q)""")
 
@@ -359,9 +362,9 @@ class Redactor:
         for m in _ASSIGN.finditer(text):
             if m.start() < done:
                 continue  # inside a value just replaced
-            quoted = m.group("qv") is not None
-            value_at = m.start("qv") if quoted else m.start("v")
-            value = m.group("qv") if quoted else m.group("v")
+            group = "qv" if m.group("qv") is not None else "qv2" if m.group("qv2") is not None else "v"
+            quoted = group != "v"
+            value_at, value = m.start(group), m.group(group)
             if not quoted and secret_name(m.group("name")) and starts_line(m):
                 value = whole_line_value(m)
             kind = kind_of(m, value, quoted)
