@@ -632,7 +632,8 @@ def redact(
                                                      "replace, 0 if not (a gate before sharing)."),
 ) -> None:
     """Replace secrets (API keys, tokens, private keys, passwords, emails) and the home path with
-    stable placeholders, keeping structure, ids and tool pairing intact. Reports counts only."""
+    stable placeholders, keeping structure, ids and tool pairing intact. Reports counts (with
+    --report, kinds and lines), never a secret."""
     import json
 
     from .reader import UnreadableInput, open_transcript
