@@ -85,6 +85,11 @@ PATTERNS: list[tuple[str, re.Pattern[str], int, tuple[str, ...]]] = [
     ("bearer-token", re.compile(r"(\b[Bb]earer\s+)([A-Za-z0-9._~+/=-]{12,})"), 2, ('earer',)),
     ("authorization-header", re.compile(r"(?i)(\bauthorization[\"']?\s*[:=]\s*[\"']?(?:[A-Za-z-]+\s+)?)((?=[A-Za-z._~+/=:-]*[0-9])[A-Za-z0-9._~+/=:-]{8,})"),
      2, ("uthorization", "UTHORIZATION")),
+    # passwords given to a command positionally: `docker login -p X`, `mysql -pX`, `sshpass -p X`
+    ("cli-password", re.compile(r"(\b(?:docker|podman|helm|buildah|skopeo|nerdctl)\b[^\n]{0,80}?\blogin\b[^\n]{0,200}?[ \t]-p[ \t]+['\"]?)([^\s'\"]+)"),
+     2, ("login",)),
+    ("cli-password", re.compile(r"(\bmysql(?:dump|admin|sh)?\b[^\n]{0,200}?[ \t]-p['\"]?)([^\s'\"-][^\s'\"]*)"), 2, ("mysql",)),
+    ("cli-password", re.compile(r"(\bsshpass[ \t]+-p[ \t]*['\"]?)([^\s'\"]+)"), 2, ("sshpass",)),
     ("basic-auth", re.compile(r"(\b[Bb]asic\s+)([A-Za-z0-9+/]{12,}={0,2})"), 2, ('asic',)),
     ("curl-user-password", re.compile(r"((?:^|\s)(?:-u|--user)\s+['\"]?[A-Za-z0-9._@-]+:)([^\s'\"]+)"), 2, ('-u',)),
 ]
@@ -95,6 +100,8 @@ _ASSIGN = re.compile(
     # the value in a lookahead: the search goes on inside it, for `"content": "API_KEY=..."`
     r"""(?=(?P<q>\\?")(?P<qv>[^"\n\\]{1,400})(?P=q)|(?P<q2>\\?')(?P<qv2>[^'\n\\]{1,400})(?P=q2)"""
     r"""|\\?["']?(?P<v>[^\s"'`,;(){}\[\]<>\\]{1,400}))""")
+# `aws configure set aws_secret_access_key X`, `gh secret set API_KEY --body X`.
+_SET = re.compile(r"""\bset[ \t]+(?P<name>[A-Za-z_][\w.-]{0,80})[ \t]+(?:--body[ \t]+|-b[ \t]+)?(?P<q>["']?)(?P<v>[^\s"'`]{3,400})(?P=q)""")
 # A command-line flag: `--password hunter2`, `--api-key=...`.
 _FLAG = re.compile(r"""(?<![\w-])--?(?P<name>[A-Za-z][\w-]{1,60})(?:=|[ \t]+)(?P<q>["']?)(?P<v>[^\s"'`]{1,400})(?P=q)""")
 
@@ -383,6 +390,16 @@ class Redactor:
             whole = m.group(0)
             return whole[:start] + self._placeholder("secret-flag", value) + whole[start + len(value):]
 
+        def set_command(m: re.Match) -> str:
+            value = m.group("v")
+            if not secret_name(m.group("name")) or not plausible_value(value, bool(m.group("q"))):
+                return m.group(0)
+            start = m.start("v") - m.start()
+            whole = m.group(0)
+            return whole[:start] + self._placeholder("secret-set", value) + whole[start + len(value):]
+
+        if "set" in text:
+            text = _SET.sub(set_command, text)
         return _FLAG.sub(flag, text) if "-" in text else text
 
     def _emails(self, text: str) -> str:
