@@ -20,6 +20,7 @@ peak RSS that `getrusage(RUSAGE_CHILDREN)` reports is that step's alone:
   their children re-pointed to the dropped record's parent; the last line torn);
 - compact: `transcript-doctor compact FILE -o OUT` on the clean file (default budget), within fix's target;
 - report: `transcript-doctor report FAULTY -o report.html` (its size is recorded: under 10 MB is the aim);
+- redact: `transcript-doctor redact FILE -o OUT` on the clean file (no target: a measurement);
 - scan: `transcript-doctor scan DIR --format json` over the folder of 1,000 sessions (every core).
 
 Targets (PASS/FAIL is printed, the exit code is always 0: a measurement, not a test): check within
@@ -337,6 +338,18 @@ def main() -> None:
             if not args.keep:
                 for p in work.glob(f"fixed-{label}.jsonl*"):
                     p.unlink()
+
+            redacted = work / f"redacted-{label}.jsonl"
+            red = best_of(args.repeat, python, td + ["redact", str(clean), "-o", str(redacted), "--format", "json"],
+                          work / "redact.json")
+            replaced = "?"
+            try:  # not timed: how much was replaced (home path, secret-named values of the generator)
+                replaced = sum(json.loads((work / "redact.json").read_text())["found"].values())
+            except (ValueError, KeyError):
+                pass
+            row("redact", red, floor["wall"], None, rc=red["rc"], replaced=replaced)
+            if not args.keep:
+                redacted.unlink(missing_ok=True)
 
             if args.profile and (label, shape) == inputs[0][:2]:
                 prof_out = work / "check.prof"

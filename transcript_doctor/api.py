@@ -394,20 +394,23 @@ def explain(path: PathLike, error: str, *, progress: Progress | None = None,
 @dataclass
 class RedactResult:
     path: str
-    output: str
+    output: str | None  # None: a check, nothing written
     lines: int
     lines_changed: int
     found: dict[str, int]  # kind of secret -> how many; never the secrets
+    findings: list[dict[str, Any]] = field(default_factory=list)  # {"line", "kind", "count"}: where, never what
 
     def to_json(self) -> dict[str, Any]:
         return {"path": self.path, "output": self.output, "lines": self.lines, "lines_changed": self.lines_changed,
                 "found": self.found}
 
 
-def redact(path: PathLike, output: PathLike) -> RedactResult:
-    """Write a copy of the transcript with API keys, tokens, private keys, passwords, emails and
-    the home path replaced by stable placeholders; ids, timestamps and signatures untouched.
-    `output` may be `"-"` (standard output); it must not be the input."""
+def redact(path: PathLike, output: PathLike | None) -> RedactResult:
+    """Write a copy of the transcript with credentials, secret-named values, high-entropy values,
+    emails and the home path replaced by stable placeholders; ids, hashes, timestamps and
+    signatures untouched. `output` may be `"-"` (standard output); it must not be the input.
+    With `output` None nothing is written: the result says what would be redacted, and where
+    (`redact --check`). Raises `RedactionUnavailable` when the secret-scanning library is missing."""
     from .reader import open_transcript
     from .redact import redact_file
     from .writer import WriteRefused
@@ -416,11 +419,15 @@ def redact(path: PathLike, output: PathLike) -> RedactResult:
         handle, _ = open_transcript(source)
         handle.close()
         check_is_transcript(source)
-        if not is_stdio(output) and not is_stdio(path) and Path(output).resolve() == source.resolve():
-            raise ValueError("write the redacted copy to another file (-o)")
-        with writable(output) as target:
-            try:
-                report = redact_file(source, target)
-            except OSError as exc:
-                raise WriteRefused(f"cannot write {output}: {exc.strerror or exc}") from None
-    return RedactResult(_label(path), os.fspath(output), report["lines"], report["lines_changed"], report["found"])
+        if output is None:
+            report = redact_file(source, None)
+        else:
+            if not is_stdio(output) and not is_stdio(path) and Path(output).resolve() == source.resolve():
+                raise ValueError("write the redacted copy to another file (-o)")
+            with writable(output) as target:
+                try:
+                    report = redact_file(source, target)
+                except OSError as exc:
+                    raise WriteRefused(f"cannot write {output}: {exc.strerror or exc}") from None
+    return RedactResult(_label(path), os.fspath(output) if output is not None else None, report["lines"],
+                        report["lines_changed"], report["found"], report["findings"])

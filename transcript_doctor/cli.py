@@ -750,29 +750,58 @@ def scan(
 @app.command()
 def redact(
     path: Path = typer.Argument(..., help="The transcript to redact; - reads standard input."),
-    output: Path = typer.Option(..., "--output", "-o", help="Where to write the redacted copy; - for standard output."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Where to write the redacted copy; - for standard output."),
     output_format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f"),
+    report: bool = typer.Option(False, "--report", help="Also list what was found, by kind and line (never the secret)."),
+    check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 if the file holds anything redact would "
+                                                     "replace, 0 if not (a gate before sharing)."),
 ) -> None:
     """Replace secrets (API keys, tokens, private keys, passwords, emails) and the home path with
-    stable placeholders, keeping structure, ids and tool pairing intact. Reports counts only."""
+    stable placeholders, keeping structure, ids and tool pairing intact. Reports counts (with
+    --report, kinds and lines), never a secret."""
     import json
 
     from .api import redact as redact_file
     from .reader import UnreadableInput
+    from .redact import RedactionUnavailable
     from .stdio import is_stdio
     from .writer import WriteRefused
 
+    if check and output is not None:
+        raise fail("--check writes nothing: leave out -o")
+    if not check and output is None:
+        raise fail("say where to write the redacted copy (-o FILE, or -o - for standard output), or give --check")
     try:
-        result = redact_file(path, output)
+        result = redact_file(path, None if check else output)
     except (ValueError, UnreadableInput, WriteRefused) as exc:
         raise fail(str(exc))
-    # The copy may be on standard output: then the report goes to standard error.
+    except RedactionUnavailable as exc:
+        raise fail(str(exc))
+    code = EXIT_FINDINGS if check and result.findings else EXIT_OK
+    to_stderr = output is not None and is_stdio(output)  # the copy is on standard output: the report goes aside
     if output_format is OutputFormat.json:
-        (sys.stderr if is_stdio(output) else sys.stdout).write(json.dumps(result.to_json(), indent=2) + "\n")
-        return
+        doc = result.to_json()
+        if report or check:
+            doc["findings"] = result.findings
+        (sys.stderr if to_stderr else sys.stdout).write(json.dumps(doc, indent=2) + "\n")
+        raise typer.Exit(code)
+    console = _console(stderr=to_stderr)
+    if report or check:
+        by_kind: dict[str, list[int]] = {}
+        for f in result.findings:
+            by_kind.setdefault(f["kind"], []).extend([f["line"]] * f["count"])
+        for kind, lines in sorted(by_kind.items()):
+            shown = sorted(set(lines))
+            more = f", ... ({len(shown) - 20} more lines)" if len(shown) > 20 else ""
+            console.print(f"{kind} x{len(lines)}: line{'s' if len(shown) > 1 else ''} {', '.join(map(str, shown[:20]))}{more}",
+                          markup=False)
     found = ", ".join(f"{k} x{v}" for k, v in result.found.items()) or "nothing to redact"
-    where = "the redacted copy to standard output" if is_stdio(output) else str(output)
-    _console(stderr=is_stdio(output)).print(f"wrote {where}: {result.lines_changed:,} of {result.lines:,} lines changed; {found}", markup=False)
+    if check:
+        console.print(f"{result.path}: {'would redact' if result.findings else 'clean'}: {found}", markup=False)
+    else:
+        where = "the redacted copy to standard output" if to_stderr else str(output)
+        console.print(f"wrote {where}: {result.lines_changed:,} of {result.lines:,} lines changed; {found}", markup=False)
+    raise typer.Exit(code)
 
 
 @app.command()
@@ -832,10 +861,15 @@ def bundle(
     from .stdio import is_stdio
     from .writer import WriteRefused, atomic_file
 
+    from .redact import RedactionUnavailable
+
     if as_html:
         return report(path, output, no_redact=False, client_version=client_version)
     analysis = _analyse_or_fail(path, client_version=client_version)
-    text, found = render(analysis)
+    try:
+        text, found = render(analysis)
+    except RedactionUnavailable as exc:
+        raise fail(str(exc))
     if is_stdio(output):
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         sys.stdout.flush()
