@@ -437,31 +437,3 @@ def test_live_fix_then_resume_sends_the_repaired_projection(version, scenario, r
     else:
         assert patch_texts_in(messages) == [], "the client still patches the repaired file"
     assert_projection_is_what_was_sent(repaired, version, messages)
-
-
-# --- the shared corpus: each request 2.1.328 logged while it wrote the session ------------------
-
-CORPUS_2_1_328 = EVIDENCE / "corpus-2.1.328"
-
-
-def corpus_requests() -> list:
-    return [pytest.param(log.stem, k, id=f"{log.stem[:8]}-{k}")
-            for log in sorted((CORPUS_2_1_328 / "requests").glob("*.ndjson"))
-            for k, _ in enumerate(log.read_text().splitlines())]
-
-
-@pytest.mark.parametrize(("session_id", "k"), corpus_requests())
-def test_projection_before_each_logged_request_is_that_request(session_id, k, tmp_path):
-    """The file as it was when 2.1.328 sent request k (the records before its k-th `api-request`
-    record) projects to exactly the messages of that request."""
-    rows = [json.loads(x) for x in (CORPUS_2_1_328 / "requests" / f"{session_id}.ndjson").read_text().splitlines()]
-    lines = (CORPUS_2_1_328 / "sessions" / f"{session_id}.jsonl").read_bytes().split(b"\n")
-    marks = [n for n, line in enumerate(lines) if line.strip() and json.loads(line).get("type") == "api-request"]
-    assert len(marks) == len(rows), "each logged request should have its api-request record"
-    before = tmp_path / f"{session_id}.jsonl"
-    before.write_bytes(b"".join(line + b"\n" for line in lines[:marks[k]]))
-    expected = message_keys(rows[k]["messages"])
-    got = message_keys(projection(before, "2.1.328"))
-    assert got == expected, "\n".join(f"{n}: projected {g}\n{' ' * len(str(n))}  sent      {e}"
-                                      for n, (g, e) in enumerate(zip(got + [None] * len(expected), expected + [None] * len(got)))
-                                      if g != e)
