@@ -63,9 +63,9 @@ def check(context):
         lost = ""
         if main is not None and main.chain.stop_record is rec:
             window = context.profile.bridges_missing_parent_s
-            bridges = f" (it bridges only gaps of up to {window:g} s)" if window is not None else ""
-            lost = (f": the resumed conversation starts here, everything before it is left out: {context.profile.name}"
-                    f" sends only what follows{bridges}")
+            client = context.profile.name
+            why = f"{client} bridges only gaps of up to {window:g} s" if window is not None else f"{client} does not bridge it"
+            lost = f": the resumed conversation starts here, everything before it is left out ({why})"
         yield finding(f"parentUuid {rec.parent} is not in the file{lost}", record=rec)
 
 
