@@ -37,7 +37,7 @@ class ClientProfile:
     drops_orphan_thinking: bool = False  # thinking-only records of a response with nothing else are left out
     drops_api_error_records: bool = False  # isApiErrorMessage assistant records are not sent
     # How messages are built
-    results_in_file_order: bool = False  # parallel results go out in the order they were written, not chain order
+    results_in_written_order: bool = False  # parallel results go out in the order they were written (by timestamp), not chain order
     renders_attachments: bool = False  # attachment records with renderedRole are sent: user ones as a first text
     #                                    block of their user message, system ones as a role:"system" message
     system_after_first_message: bool = False  # messages[1] is always a role:"system" message (empty when nothing renders)
@@ -46,6 +46,7 @@ class ClientProfile:
     attachment_texts: tuple[tuple[str, str], ...] = ()  # (attachment.type, how its content is sent as user text)
     context_reminder: str | None = None  # a reminder the client adds to messages[0] on resume ({date}); not in the file
     newline_between_texts: bool = False  # each text of a merged user message but the last ends with "\n"
+    continue_after_results: str | None = None  # text added to a conversation that ends with tool results
     # What it does with broken pairing
     pairing: str = REJECTS
     strips_unanswered_calls: bool = False  # 2.0.30: tool_use blocks with no result anywhere are removed before sending
@@ -139,14 +140,14 @@ CHANGES: tuple[Change, ...] = (
     # 2.1.x files hang parallel results under their calls' records; every 2.1 client that wrote
     # them reads them back (cli.js 2.1.112 names the splice from 2.1.90; 2.1.38 files need it too).
     Change((2, 1, 0), None, "read from cli.js 2.1.42 and 2.1.112",
-           dict(drops_whitespace_assistant=True, drops_orphan_thinking=True, results_in_file_order=True,
+           dict(drops_whitespace_assistant=True, drops_orphan_thinking=True, results_in_written_order=True,
                 drops_api_error_records=True, splices_off_chain=True)),
     Change((2, 1, 20), None, "read from cli.js 2.1.112 (the pairing repair appears in 2.1.20)",
            dict(pairing=PATCHES, strips_unanswered_calls=False, pairing_effects=EFFECTS)),
     Change((2, 1, 100), None, "read from cli.js 2.1.112", dict(bridges_missing_parent_s=5.0)),
     Change((2, 1, 112), "2.1.112", "run against the stand-in (tests/test_replay_clients.py); last version shipping cli.js",
            dict(attachment_texts=(("skill_listing", SKILLS_2_1_112),), context_reminder=CONTEXT_2_1_112,
-                newline_between_texts=True,
+                newline_between_texts=True, continue_after_results="Continue from where you left off.",
                 writes_back=('a tool_result "[Tool call interrupted ...]" for a call the file ends on',
                              'a synthetic assistant "No response requested."'))),
     Change((2, 1, 113), "2.1.328",
@@ -154,7 +155,7 @@ CHANGES: tuple[Change, ...] = (
            "and tests/test_replay_clients.py",
            dict(renders_attachments=True, system_after_first_message=True, keeps_preserved_segment=True,
                 notification_wrapper=NOTIFICATION_2_1_328, attachment_texts=(), context_reminder=None,
-                newline_between_texts=True, pairing_effects=EFFECTS_2_1_328)),
+                newline_between_texts=True, pairing_effects=EFFECTS_2_1_328, continue_after_results=None)),
 )
 
 LATEST = "2.1.328"

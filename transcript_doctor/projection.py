@@ -16,7 +16,7 @@ from functools import cached_property
 
 from .profiles import ClientProfile, profile_for
 from .records import Block, Record
-from .tree import Chain, ConversationTree
+from .tree import Chain, ConversationTree, time_key
 
 
 @dataclass(slots=True)
@@ -293,12 +293,19 @@ def project(
         first = messages[0]
         text = profile.context_reminder
         first.parts.append(ApiPart(first.records[0], Block("text", None, size=len(text), head=text[:80]), 0, added="context"))
+    last = messages[-1] if messages else None
+    if (profile.continue_after_results and kind == "main" and last is not None and last.role == "user" and last.parts
+            and all(p.block.kind == "tool_result" for p in last.parts)):
+        # 2.1.112 resumes a conversation that ends with tool results by asking the model to go on.
+        text = profile.continue_after_results
+        last.parts.append(ApiPart(last.records[-1], Block("text", None, size=len(text), head=text), 0, added="continue"))
     for msg in messages:
         if msg.role == "user":
             # Claude Code moves a merged user message's tool results to the front, then the
             # reminders (attachments, then its own context); results go in file or chain order.
             msg.parts.sort(key=lambda p: (p.block.kind != "tool_result", _reminder_rank(p),
-                                          p.record.line if p.block.kind == "tool_result" and profile.results_in_file_order else 0))
+                                          _written(p) if p.block.kind == "tool_result" and profile.results_in_written_order
+                                          else ("", 0)))
         for i, part in enumerate(msg.parts):
             part.content_index = i
     partial = chain.stop == "main"
@@ -308,7 +315,15 @@ def project(
 def _reminder_rank(part: ApiPart) -> int:
     if part.record.type == "attachment":
         return 0
+    if part.added == "continue":
+        return 3  # after the message's own texts
     return 1 if part.added else 2
+
+
+def _written(part: ApiPart) -> tuple[str, int]:
+    """When a result was written: its timestamp (a repaired record keeps its place in the file but
+    is stamped inside the gap it fills, and the client follows the stamp), then its line."""
+    return time_key(part.record.timestamp) or "", part.record.line
 
 
 def _system_message(index: int, records: list[Record]) -> ApiMessage:

@@ -25,7 +25,9 @@ MISSING_RESULT_TEXT = (
     "[transcript-doctor] The result of this tool call was never recorded: the call was interrupted"
     " before it finished. Whether the tool ran is unknown."
 )
-NO_CONTENT = "(no content)"
+# What fills a message left empty: said plainly, and unlike Claude Code's own "(no content)", which
+# marks messages the client emptied itself (TD206).
+NO_CONTENT = "(empty message)"
 _UUID_RE = re.compile(rb'"uuid"\s*:\s*"([^"\\]+)"')
 _PARENT_RE = re.compile(rb'"parentUuid"\s*:\s*"([^"\\]+)"')
 

@@ -100,6 +100,9 @@ def message_json(msg: ApiMessage, reader: RecordReader) -> dict[str, Any]:
             text = (profile.context_reminder or "").format(date=reader.last_date())
             content.append({"type": "text", "text": text + "\n" if joined else text})
             continue
+        if part.added == "continue":
+            content.append({"type": "text", "text": profile.continue_after_results or ""})
+            continue
         if rec.type == "attachment":
             n = rendered_seen.get(rec.line, 0)
             rendered_seen[rec.line] = n + 1

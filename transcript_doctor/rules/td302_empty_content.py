@@ -1,9 +1,11 @@
 """A message with no content, or only empty text.
 
 The API answers ``400 messages.N: all messages must have non-empty content except for the
-optional final assistant message``. Seen after an interrupted response or a tool that wrote
-``"content": ""``. The fix writes ``(no content)`` into the empty record, the same marker
-Claude Code itself writes for an empty response.
+optional final assistant message``; for a message of whitespace only it names the text block:
+``messages.N.content.0.text: text content blocks must contain non-whitespace text``. Seen after an
+interrupted response, a tool that wrote ``"content": ""``, or a prompt of spaces. The fix writes
+``(empty message)`` into the empty record (the original line goes to the rejects file); not
+Claude Code's own ``(no content)``, which marks what the client emptied itself (TD206).
 
 Failing example::
 
@@ -11,7 +13,7 @@ Failing example::
 
 Passing example::
 
-    {"type":"user","uuid":"u2",...,"message":{"role":"user","content":"(no content)"}}
+    {"type":"user","uuid":"u2",...,"message":{"role":"user","content":"(empty message)"}}
 """
 
 from ..findings import ERROR, SAFE

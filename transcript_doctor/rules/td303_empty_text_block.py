@@ -2,7 +2,7 @@
 
 The API answers ``400 messages.N.content.M.text: text content blocks must be non-empty`` (or
 ``must contain non-whitespace text``). The fix removes the empty block; where it is the only block
-of its record, it writes ``(no content)`` instead, so the record keeps a valid shape.
+of its record, it writes ``(empty message)`` instead, so the record keeps a valid shape.
 
 Failing example::
 
