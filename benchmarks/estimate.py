@@ -47,7 +47,6 @@ def main(args: list[str]) -> None:
     roots = [Path(a) for a in args] or [Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"]
     files = sorted(p for root in roots for p in ([root] if root.is_file() else root.rglob("*.jsonl")))
     errors: list[float] = []
-    growth_errors: list[float] = []
     sessions = 0
     for path in files:
         found = errors_of(path)

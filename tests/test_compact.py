@@ -16,7 +16,6 @@ import shutil
 from pathlib import Path
 
 import orjson
-import pytest
 from conftest import CORPUS, EXAMPLES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st

@@ -27,7 +27,7 @@ import os
 import shutil
 import uuid as uuidlib
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,7 @@ import orjson
 
 from . import __version__, reader
 from .analysis import Analysis, analyse
-from .records import Record
+from .records import Record, sent_content
 from .tree import time_key
 from .writer import WriteRefused, atomic_file, backup_path, changed_message, fingerprint
 
@@ -123,17 +123,6 @@ def estimate_tokens(content: Any) -> int:
         return -(-(len(content) + 2) // CHARS_PER_TOKEN)
     chars, images = _chars_and_images(content)
     return -(-chars // CHARS_PER_TOKEN) + images * IMAGE_TOKENS
-
-
-def _content(value: Any) -> Any:
-    if not isinstance(value, dict):
-        return None
-    message = value.get("message")
-    if isinstance(message, dict):
-        return message.get("content")
-    if value.get("type") == "system" and value.get("subtype") == "local_command":
-        return value.get("content")
-    return None
 
 
 # ---- shrinking the kept copies -----------------------------------------------------------------
@@ -255,7 +244,7 @@ def _result_head(content: Any, limit: int = 300) -> str:
 
 def facts_of(value: dict) -> Facts:
     facts = Facts()
-    content = _content(value)
+    content = sent_content(value)
     kind = value.get("type")
     if kind == "user" or (kind == "system" and value.get("subtype") == "local_command"):
         if value.get("isCompactSummary") is True:
@@ -517,7 +506,7 @@ def read_items(analysis: Analysis, max_image_age: int | None = None, max_result_
                 value = orjson.loads(chunk)
             except orjson.JSONDecodeError:
                 value = None
-            content = _content(value)
+            content = sent_content(value)
             shrunk_content, shrunk = shrink_content(content, prompts_after[message], rec.line, max_image_age, max_result_chars)
             usage = 0
             if rec.type == "assistant" and rec.usage_context and not rec.is_api_error and not _is_copy(value):

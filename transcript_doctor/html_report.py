@@ -36,7 +36,7 @@ from . import __version__
 from .analysis import Analysis
 from .findings import Finding
 from .projection import ApiMessage, ApiPart
-from .records import Record
+from .records import Record, sent_content
 from .redact import Redactor
 from .report import plural, summary_line
 from .rules import lookup
@@ -684,7 +684,7 @@ class _Builder:
         for part in msg.parts:
             rec = part.record
             if rec.line not in contents:
-                contents[rec.line] = _content_of(values.read(rec))
+                contents[rec.line] = sent_content(values.read(rec))
             block = _block_value(contents[rec.line], part.block.index)
             anchor = ""
             if rec.line not in seen_lines:
@@ -817,13 +817,6 @@ def _extremes(column: list[dict]) -> list[dict]:
     return [lo] if lo is hi else sorted((lo, hi), key=lambda p: p["line"])
 
 
-def _content_of(value: Any) -> Any:
-    if not isinstance(value, dict):
-        return None
-    message = value.get("message")
-    if isinstance(message, dict):
-        return message.get("content")
-    return value.get("content")  # local_command system records
 
 
 def _block_value(content: Any, index: int | None) -> Any:

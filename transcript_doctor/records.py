@@ -322,6 +322,19 @@ def _summarise_preserved(rec: Record, value: dict[str, Any]) -> None:
         rec.preserved_anchor = _shared(anchor)
 
 
+def sent_content(value: Any) -> Any:
+    """The content a record's line sends: `message.content`, or a `local_command` system record's
+    own `content` (sent as user text). None for anything else."""
+    if not isinstance(value, dict):
+        return None
+    message = value.get("message")
+    if isinstance(message, dict):
+        return message.get("content")
+    if value.get("type") == "system" and value.get("subtype") == "local_command":
+        return value.get("content")
+    return None
+
+
 def _api_error_text(value: dict[str, Any]) -> str:
     for candidate in (value.get("content"), value.get("error"), value.get("message")):
         if isinstance(candidate, str) and candidate:

@@ -19,7 +19,7 @@ from typing import Any
 
 from .profiles import ClientProfile, profile_for
 from .projection import ApiMessage, Conversation
-from .records import Record, rendered_text
+from .records import Record, rendered_text, sent_content
 from .transcript import Transcript
 
 
@@ -58,13 +58,7 @@ class RecordReader:
             self._handle = None
 
     def content(self, record: Record) -> Any:
-        value = self.value(record)
-        if not isinstance(value, dict):
-            return None
-        if record.sends_as_user_text:
-            return value.get("content")
-        message = value.get("message")
-        return message.get("content") if isinstance(message, dict) else None
+        return sent_content(self.value(record))
 
     def last_date(self) -> str:
         """The day of the file's last record: the date a client resuming it soon adds as context."""
