@@ -131,7 +131,8 @@ def _through_request_log(analysis: Analysis, index: int) -> tuple[int, str] | No
     main = analysis.context.main
     reader = RecordReader(analysis.transcript, analysis.profile)
     try:
-        logs = logged_requests(analysis.transcript, analysis.context.conversations, reader, session_id=analysis.tree.expected_session)
+        logs = logged_requests(analysis.transcript, [main], reader, session_id=analysis.tree.expected_session,
+                               last_only=True)
         for log in reversed(logs):
             if index >= len(log.messages) or log.messages[index] is None:
                 continue

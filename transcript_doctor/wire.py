@@ -24,7 +24,9 @@ from .transcript import Transcript
 
 
 class RecordReader:
-    """Reads records' lines again, once each, through one open handle."""
+    """Reads records' lines again through one open handle, keeping the last few parsed."""
+
+    KEEP = 256
 
     def __init__(self, transcript: Transcript, profile: ClientProfile | None = None) -> None:
         self.transcript = transcript
@@ -39,6 +41,8 @@ class RecordReader:
                 cached = self._read(record)
             except (OSError, ValueError):
                 cached = {}
+            if len(self._values) >= self.KEEP:  # a few recent lines, never the whole file
+                self._values.pop(next(iter(self._values)))
             self._values[record.line] = cached
         return cached
 
@@ -155,6 +159,7 @@ class LoggedRequest:
     record: Record
     hashes: list[str]
     messages: list[dict[str, Any] | None] = field(default_factory=list)  # None: the hash resolved to nothing
+    keep: int = 0  # messages kept from the request before; the rest (`tail`) are new in this one
 
     @property
     def line(self) -> int:
@@ -166,10 +171,12 @@ class LoggedRequest:
 
 
 def logged_requests(transcript: Transcript, conversations: list[Conversation], reader: RecordReader | None = None,
-                    session_id: str | None = None) -> list[LoggedRequest]:
+                    session_id: str | None = None, last_only: bool = False) -> list[LoggedRequest]:
     """Every request the file logs for `session_id` (default: any), rebuilt in order. Hashes
     resolve through the blobs and through the messages of `conversations` (the resumed one, and
-    the compacted ones for requests sent before a compaction)."""
+    the compacted ones for requests sent before a compaction); with none, through the blobs
+    alone (cheap: no conversation is rebuilt). `last_only`: just the last request (a long session
+    logs thousands, each repeating the thousands of messages before it)."""
     reader = reader or RecordReader(transcript, conversations[0].profile if conversations else None)
     known: dict[str, dict[str, Any]] = {}
     requests: list[Record] = []
@@ -189,13 +196,20 @@ def logged_requests(transcript: Transcript, conversations: list[Conversation], r
             known.setdefault(message_hash(message), message)
     out: list[LoggedRequest] = []
     previous: list[str] = []
+    last: tuple[Record, int] | None = None
     for rec in requests:
         value = reader.value(rec)
         if not isinstance(value, dict):
             continue
         keep = value.get("keep") if isinstance(value.get("keep"), int) else 0
         tail = [h for h in value.get("tail") or [] if isinstance(h, str)]
-        hashes = previous[:keep] + tail
-        out.append(LoggedRequest(rec, hashes, [known.get(h) for h in hashes]))
-        previous = hashes
+        kept = min(keep, len(previous))
+        del previous[kept:]  # the hashes of this request: the kept ones, then the new ones
+        previous.extend(tail)
+        if last_only:
+            last = (rec, kept)
+        else:
+            out.append(LoggedRequest(rec, list(previous), [known.get(h) for h in previous], kept))
+    if last is not None:
+        out.append(LoggedRequest(last[0], previous, [known.get(h) for h in previous], last[1]))
     return out
