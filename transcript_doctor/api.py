@@ -254,9 +254,9 @@ def _fix_analysed(path, source: Path, analysis: Analysis, rules, target_name, ex
     cwd, recorded_session = _session_cwd(analysis), analysis.tree.expected_session  # read before the records are let go
     session_rewrite = None
     if new_session:
-        old_id = analysis.tree.expected_session
+        old_id = recorded_session
         result.session_id = str(uuidlib.uuid4())
-        result.cwd = _session_cwd(analysis)
+        result.cwd = cwd
         where = place_new_session(source, result.cwd)
         result.resume_note = where.note
         target = where.folder / f"{result.session_id}.jsonl"
@@ -377,8 +377,8 @@ def explain(path: PathLike, error: str, *, progress: Progress | None = None,
         analysis = analyse(source, client_version=client_version)
         parsed = parse_error(error)
         explanation = explain_error(parsed, analysis)
-        present = {b.tool_id for r in analysis.transcript.records for b in r.blocks if b.tool_id}
-        missing = [t for t in parsed.tool_ids if t not in present]
+        tree = analysis.tree
+        missing = [t for t in parsed.tool_ids if t not in tree.tool_use_records and t not in tree.tool_result_ids]
         try:
             repair = stage(analysis, None, True, Path(tempfile.gettempdir()))
             repair.cleanup()

@@ -393,12 +393,6 @@ def _print_fix_result(console, result) -> None:
         console.print(f"resume it with: {result.resume}{kept}", markup=False)
 
 
-def shlex_quote(text: str) -> str:
-    import shlex
-
-    return shlex.quote(text)
-
-
 def _analyse_or_fail(path: Path, rules=None, client_version: Optional[str] = None):
     from .analysis import analyse
     from .reader import UnreadableInput

@@ -165,20 +165,21 @@ def build(transcript: Transcript, client_version: str | None = None) -> Conversa
     tree.missing_parents.sort(key=lambda r: r.line)
     tree.expected_session = _expected_session(transcript)
     _choose_leaf(tree)
-    records: list[Record] = []
-    if tree.leaf is not None:
-        records, stop, stop_record = _walk_up(tree, tree.leaf)
+    walked = _walk_up(tree, tree.leaf) if tree.leaf is not None else None
     if client_version is not None:
         tree.profile, tree.profile_source = profile_for(client_version), "--client-version"
     else:
-        written = newest_version(r.version for r in records if r.is_message) or newest_version(
+        chain = walked[0] if walked else []
+        written = newest_version(r.version for r in chain if r.is_message) or newest_version(
             r.version for r in tree.by_uuid.values() if r.is_message)
         tree.profile = profile_for(written)
         tree.profile_source = f"the newest version on the resumed chain, {written}" if written else "no version in the file"
     if tree.profile.bridges_missing_parent_s is not None and tree.missing_parents:
         _bridge(tree, tree.profile.bridges_missing_parent_s)
-    if tree.leaf is not None:
-        records, stop, stop_record = _walk_up(tree, tree.leaf)
+        if tree.bridges and tree.leaf is not None:
+            walked = _walk_up(tree, tree.leaf)  # the chain now goes on through the bridges
+    if walked is not None:
+        records, stop, stop_record = walked
         if tree.profile.renders_attachments:
             records = records + _trailing_attachments(tree, tree.leaf)
         tree.main = Chain(MAIN, tree.leaf, records, stop, stop_record)
