@@ -17,7 +17,7 @@ from .profiles import ClientProfile, profile_for
 from .projection import Conversation, conversations
 from .records import Record
 from .rules import Rule, catalog
-from .transcript import Transcript, load
+from .transcript import Carried, Transcript, load
 from .tree import MAIN, ConversationTree, build
 
 
@@ -116,6 +116,7 @@ def analyse(
     rules: tuple[Rule, ...] | None = None,
     progress: Callable[[int], None] | None = None,
     client_version: str | None = None,
+    carried: Carried | None = None,
 ) -> Analysis:
     """Analyse the file at `path` as the client of `client_version` ("2.1.112", "latest") would
     resume it; None: the newest version on its resumed chain."""
@@ -126,7 +127,7 @@ def analyse(
     paused = gc.isenabled()
     gc.disable()
     try:
-        transcript = load(path, validate=validate, progress=progress)
+        transcript = load(path, validate=validate, progress=progress, carried=carried)
         return analyse_transcript(transcript, rules, client_version)
     finally:
         if paused:
@@ -140,7 +141,9 @@ def analyse_transcript(transcript: Transcript, rules: tuple[Rule, ...], client_v
     analysis = Analysis(context)
     _notes(analysis)
     found: list[Finding] = []
-    for rule in rules:
+    # The schema check of a large file runs beside everything else (transcript.py): its rule goes
+    # last, so that waiting for it comes as late as possible. The findings are sorted below.
+    for rule in sorted(rules, key=lambda r: r.code == "TD005"):
         if transcript.format != "claude-code" and rule.code != "TD006":
             continue
         if rule.scope == "file":
@@ -166,6 +169,8 @@ def analyse_transcript(transcript: Transcript, rules: tuple[Rule, ...], client_v
                 f.where = "sidechain"
             if f.severity == ERROR:
                 f.severity = WARNING
+    if transcript.pending_validation is not None:
+        transcript.schema_violations  # no rule read it (not a Claude Code file): collect the process
     analysis.findings = _dedupe(found)
     analysis.findings.sort(key=Finding.sort_key)
     return analysis

@@ -20,6 +20,7 @@ from typing import Callable
 from .analysis import Analysis, analyse
 from .repair import Change, Skipped, plan_repairs
 from .rules import Rule
+from .transcript import Carried
 from .writer import (
     WriteRefused,
     atomic_file,
@@ -110,12 +111,17 @@ def _run_passes(repair: Repair, current: Analysis, rules, unsafe: bool, line_map
         repair.pass_rejects.append(result.rejects)
         repair.passes = n
         repair.staged = result.output
+        carried = None
         if release or current is not repair.first:
+            # Lines the pass copied keep their records: the next analysis decodes only what changed.
+            done = current.transcript
+            carried = Carried(done.records, done.schema_violations, result.copied_from)
             current.release()
         plan = current = None  # before the next analysis, not after it
         size = result.output.stat().st_size
         current = analyse(result.output, rules, progress=progress(f"checking repair pass {n}", size) if progress else None,
-                          client_version=repair.profile_version)
+                          client_version=repair.profile_version, carried=carried)
+        carried = None
     else:
         repair.skipped = plan_repairs(current, unsafe=unsafe).skipped
     repair.line_sources = line_map or []

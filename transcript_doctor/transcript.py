@@ -17,7 +17,8 @@ import orjson
 
 from . import reader
 from .reader import LineDefect, RawLine
-from .records import CODEX_TYPES, Record, looks_like_codex, summarise
+from .decode import decode_line
+from .records import CODEX_TYPES, Record, looks_like_codex, summarise, summarise_typed
 
 
 @dataclass(slots=True)
@@ -46,14 +47,28 @@ class Transcript:
     blank_lines: int = 0
     records: list[Record] = field(default_factory=list)
     defects: list[DefectiveLine] = field(default_factory=list)
-    schema_violations: list[SchemaViolation] = field(default_factory=list)
+    violations: list[SchemaViolation] = field(default_factory=list)
     format: str = "claude-code"  # or "codex", "empty"
     fingerprint: tuple[int, int, int] = (0, 0, 0)  # size, mtime_ns, inode when it was opened
     other_lines: int = 0  # lines that parsed but hold no record we model (non-objects)
 
+    # the schema check of a large file, still running beside the analysis (see `_SideValidation`)
+    pending_validation: "_PendingValidation | None" = field(default=None, repr=False)
+
     @property
     def name(self) -> str:
         return self.path.name
+
+    @property
+    def schema_violations(self) -> list[SchemaViolation]:
+        """Every record that breaks its schema, by line. On a large file the check runs in a
+        process of its own while this one builds the tree and runs the other rules; the first
+        read of this list waits for it."""
+        if self.pending_validation is not None:
+            pending, self.pending_validation = self.pending_validation, None
+            self.violations.extend(pending.finish())
+            self.violations.sort(key=lambda v: v.line)
+        return self.violations
 
     @property
     def seconds_since_write(self) -> float:
@@ -92,9 +107,23 @@ class Transcript:
         return None
 
 
-def load(path: str | os.PathLike[str], *, validate: bool = True, progress: Callable[[int], None] | None = None) -> Transcript:
+@dataclass
+class Carried:
+    """What a repair pass hands to the load of the file it wrote: its records, and for every line
+    it wrote the line of the previous file it copied byte for byte (None: changed or new). The
+    load moves those records over instead of decoding their lines again."""
+
+    records: list[Record]
+    violations: list[SchemaViolation]
+    copied_from: list[int | None]
+
+
+def load(path: str | os.PathLike[str], *, validate: bool = True, progress: Callable[[int], None] | None = None,
+         carried: Carried | None = None) -> Transcript:
     """Read `path` into a Transcript. Raises reader.UnreadableInput only when the path itself
-    cannot be read; anything wrong inside the file becomes a defect."""
+    cannot be read; anything wrong inside the file becomes a defect. With `carried`, the records
+    of lines copied from the previous pass are moved over, not decoded (their owner must be done
+    with them: their line numbers change)."""
     handle, size = reader.open_transcript(path)
     with handle:
         try:
@@ -112,19 +141,35 @@ def load(path: str | os.PathLike[str], *, validate: bool = True, progress: Calla
         if validate:
             from .schemas import record_checker, record_errors
 
-            side = _SideValidation.start(path, size, transcript.fingerprint)
+            if carried is None:
+                side = _SideValidation.start(path, size, transcript.fingerprint)
             valid = None if side else record_checker()
         codex_votes = 0
         records = transcript.records
+        moved = _Mover(carried, transcript) if carried is not None else None
+        # Without a schema check in this process, lines are decoded straight into the fields the
+        # rules read (decode.py); the check needs the whole parsed object, so it keeps orjson.
+        typed = valid is None
         try:
-            for raw in reader.iter_lines(handle, size):
-                transcript.line_count = raw.number
+            for number, offset, chunk, is_last in reader.iter_chunks(handle, size):
+                transcript.line_count = number
+                if moved is not None and moved.take(number, offset, len(chunk)):
+                    continue
+                if typed and number > 1 and not is_last:
+                    line = decode_line(chunk)
+                    if line is not None and line.type not in CODEX_TYPES:
+                        record = summarise_typed(line, number, offset, len(chunk))
+                        if record is not None:
+                            records.append(record)
+                            if progress is not None:
+                                progress(offset + len(chunk))
+                            continue
+                raw = reader.raw_line(number, offset, chunk, is_last)
                 value = raw.value
                 if raw.defects or type(value) is not dict:
                     _take(transcript, raw, None if side else record_errors)
                     codex_votes += raw.parsed and isinstance(value, dict) and looks_like_codex(value)
                 else:
-                    # the common case, inline: this loop runs once per line of every file
                     record = summarise(value, raw.number, raw.offset, raw.length)
                     records.append(record)
                     if record.type in CODEX_TYPES and looks_like_codex(value):
@@ -132,23 +177,42 @@ def load(path: str | os.PathLike[str], *, validate: bool = True, progress: Calla
                     elif valid is not None and not valid(value):
                         _note_violations(transcript, record, value, record_errors)
                 if progress is not None:
-                    progress(raw.offset + raw.length)
+                    progress(offset + len(chunk))
         except OSError as exc:
             if side:
                 side.abandon()
             raise reader.UnreadableInput(f"{path}: read failed ({exc.strerror or exc})") from None
     if side:
-        violations = side.result()
-        if violations is None:  # the side process failed: validate here after all
-            valid = record_checker()
-            violations = list(validate_lines(path, size, valid, record_errors))
-        transcript.schema_violations.extend(violations)
-        transcript.schema_violations.sort(key=lambda v: v.line)
+        transcript.pending_validation = _PendingValidation(side, path, size)
     if size == 0 or (not transcript.records and not transcript.defects):
         transcript.format = "empty"
     elif codex_votes and codex_votes >= len(transcript.records) // 2:
         transcript.format = "codex"
     return transcript
+
+
+class _Mover:
+    def __init__(self, carried: Carried, transcript: Transcript) -> None:
+        self.copied_from = carried.copied_from
+        self.by_line = {r.line: r for r in carried.records}
+        self.violations: dict[int, list[SchemaViolation]] = {}
+        for v in carried.violations:
+            self.violations.setdefault(v.line, []).append(v)
+        self.records = transcript.records
+        self.found = transcript.violations
+
+    def take(self, number: int, offset: int, length: int) -> bool:
+        """Move the record of a line copied from the previous file; False: decode this line."""
+        source = self.copied_from[number - 1] if number <= len(self.copied_from) else None
+        record = self.by_line.pop(source, None) if source is not None else None
+        if record is None or record.length != length:
+            return False
+        record.line = number
+        record.offset = offset
+        self.records.append(record)
+        for v in self.violations.get(source, ()):
+            self.found.append(SchemaViolation(number, v.uuid, v.schema, v.path, v.message))
+        return True
 
 
 def _take(transcript: Transcript, raw: RawLine, record_errors) -> None:
@@ -170,7 +234,7 @@ def _take(transcript: Transcript, raw: RawLine, record_errors) -> None:
 
 def _note_violations(transcript: Transcript, record: Record, value: dict[str, Any], record_errors) -> None:
     for schema, path, message in record_errors(value):
-        transcript.schema_violations.append(SchemaViolation(record.line, record.uuid, schema, path, message))
+        transcript.violations.append(SchemaViolation(record.line, record.uuid, schema, path, message))
 
 
 # ---- schema validation beside the load ------------------------------------------------------
@@ -194,6 +258,21 @@ def validate_lines(path, size: int, valid, record_errors):
                 uuid = uuid if isinstance(uuid, str) and len(uuid) < 200 else None
                 for schema, where, message in record_errors(value):
                     yield SchemaViolation(raw.number, uuid, schema, where, message)
+
+
+@dataclass
+class _PendingValidation:
+    side: "_SideValidation"
+    path: str | os.PathLike[str]
+    size: int
+
+    def finish(self) -> list[SchemaViolation]:
+        violations = self.side.result()
+        if violations is None:  # the side process failed: validate here after all
+            from .schemas import record_checker, record_errors
+
+            violations = list(validate_lines(self.path, self.size, record_checker(), record_errors))
+        return violations
 
 
 class _SideValidation:

@@ -103,6 +103,7 @@ class PassResult:
     rejects: Path
     line_sources: list[int | None]  # for each output line, the input line it came from (None: inserted)
     rejected_lines: int
+    copied_from: list[int | None]  # for each output line, the input line it is a byte-for-byte copy of
 
 
 def write_pass(plan: RepairPlan, output: Path, rejects: Path, session_rewrite: tuple[bytes, bytes] | None = None) -> PassResult:
@@ -114,6 +115,7 @@ def write_pass(plan: RepairPlan, output: Path, rejects: Path, session_rewrite: t
     except OSError:
         mode = None
     sources: list[int | None] = []
+    copied: list[int | None] = []
     rejected = 0
     with atomic_file(output, mode) as out, atomic_file(rejects, mode) as rej:
         for number, kind, data, original in render_lines(plan, session_rewrite):
@@ -123,8 +125,11 @@ def write_pass(plan: RepairPlan, output: Path, rejects: Path, session_rewrite: t
             if kind == "removed":
                 continue
             out.write(data)
-            sources.extend([None if kind == "inserted" else number] * max(1, data.count(b"\n")))
-    return PassResult(output, rejects, sources, rejected)
+            lines = max(1, data.count(b"\n"))
+            sources.extend([None if kind == "inserted" else number] * lines)
+            verbatim = kind == "copy" and session_rewrite is None and number not in plan.add_newline_at
+            copied.extend([number if verbatim else None] * lines)
+    return PassResult(output, rejects, sources, rejected, copied)
 
 
 def copy_with_rewrite(source: Path, target: Path, session_rewrite: tuple[bytes, bytes] | None, mode: int | None) -> None:
