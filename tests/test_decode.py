@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from transcript_doctor import transcript as transcript_mod
-from transcript_doctor.decode import decode_line
-from transcript_doctor.records import Record, summarise, summarise_typed
+from transcript_doctor.decode import decode_line, summarise_typed
+from transcript_doctor.records import Record, summarise
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = sorted(

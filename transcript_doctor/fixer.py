@@ -26,8 +26,10 @@ from .writer import (
     atomic_file,
     backup_path,
     changed_message,
+    fsync_dir,
     copy_with_rewrite,
     fingerprint,
+    fsync_path,
     write_pass,
 )
 
@@ -170,7 +172,9 @@ def place(repair: Repair, target: Path, *, in_place: bool = False, session_rewri
             if in_place and fingerprint(target) != before:
                 raise WriteRefused(changed_message(source))
             os.chmod(staged, mode)
+            fsync_path(staged)  # the passes were written without fsync: once, here, before the rename
             os.replace(staged, target)
+            fsync_dir(target.parent if str(target.parent) else Path("."))
     except WriteRefused:
         if repair.backup is not None:
             repair.backup.unlink(missing_ok=True)

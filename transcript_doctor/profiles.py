@@ -205,7 +205,7 @@ def profile_for(version: str | None) -> ClientProfile:
 def newest_version(versions) -> str | None:
     """The newest of the version strings given (records of several clients in one file)."""
     best, best_key = None, None
-    for v in versions:
+    for v in dict.fromkeys(versions):  # a file repeats a handful of versions on every record
         k = parse_version(v)
         if k is not None and (best_key is None or k > best_key):
             best, best_key = v, k

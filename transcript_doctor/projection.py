@@ -127,13 +127,15 @@ def _sent_records(tree: ConversationTree, chain: list[Record], profile: ClientPr
             # One model response: the run of chain records sharing this message.id, plus any
             # record of that response, or tool result answering it, that sits off the chain.
             group = [rec]
+            called = _calls(rec)  # the tool ids the group's records call, kept as the group grows
             j = i + 1
             while j < len(chain) and (
                 (chain[j].type == "assistant" and chain[j].message_id == rec.message_id)
                 or not is_sent(chain[j], profile)
-                or _answers(chain[j], group)
+                or _answers(chain[j], called)
             ):
                 group.append(chain[j])
+                called |= _calls(chain[j])
                 j += 1
             if profile.splices_off_chain:
                 extra_assistant, extra_results = _off_chain_parts(tree, group, on_chain)
@@ -168,12 +170,16 @@ def _with_preserved(tree: ConversationTree, chain: list[Record], profile: Client
     return out
 
 
-def _answers(rec: Record, group: list[Record]) -> bool:
-    """A tool-result record sitting inside a response's run of records (2.1.x interleaving)."""
+def _calls(rec: Record) -> set[str | None]:
+    return {b.tool_id for b in rec.blocks if b.kind == "tool_use"}
+
+
+def _answers(rec: Record, called: set[str | None]) -> bool:
+    """A tool-result record sitting inside a response's run of records (2.1.x interleaving):
+    every block answers a call of the group (`called`)."""
     if rec.type != "user" or not rec.blocks or any(b.kind != "tool_result" for b in rec.blocks):
         return False
-    ids = {b.tool_id for r in group for b in r.blocks if b.kind == "tool_use"}
-    return all(b.tool_id in ids for b in rec.blocks)
+    return all(b.tool_id in called for b in rec.blocks)
 
 
 def _off_chain_parts(
@@ -300,7 +306,7 @@ def project(
         text = profile.continue_after_results
         last.parts.append(ApiPart(last.records[-1], Block("text", None, size=len(text), head=text), 0, added="continue"))
     for msg in messages:
-        if msg.role == "user":
+        if msg.role == "user" and len(msg.parts) > 1:
             # Claude Code moves a merged user message's tool results to the front, then the
             # reminders (attachments, then its own context); results go in file or chain order.
             msg.parts.sort(key=lambda p: (p.block.kind != "tool_result", _reminder_rank(p),

@@ -11,7 +11,6 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
-from .decode import ABSENT, AgentOnly, ContentBlock, Line, raw_value
 
 # Types whose records take part in the parentUuid chain (anything with a uuid does too).
 MESSAGE_TYPES = frozenset({"user", "assistant"})
@@ -130,7 +129,7 @@ def _result_size(content: Any) -> tuple[int, str]:
 def summarise_block(block: Any, index: int | None) -> Block:
     # Runs for every content block of a file: no copies of long texts (`isspace` stops at the
     # first visible character; only the head is kept, tidied when shown).
-    if type(block) is not dict and type(block) is not ContentBlock:
+    if type(block) is not dict and not getattr(block, "reads_like_a_block", False):  # decode.ContentBlock
         return Block("?", index)
     kind = block.get("type")
     if kind == "text":
@@ -275,109 +274,6 @@ def summarise(value: dict[str, Any], line: int, offset: int, length: int) -> Rec
         rec.content_is_string = True
         rec.blocks = (summarise_block({"type": "text", "text": content if isinstance(content, str) else ""}, None),)
     return rec
-
-
-def summarise_typed(s: Line, line: int, offset: int, length: int) -> Record | None:
-    """`summarise` over a line decoded by `decode.decode_line`: the same `Record`, field for field
-    (a test holds the two to that). None for an API error record: its wording is read by
-    `summarise` from the whole record.
-
-    Runs once per line of every large file: attribute reads, no dict, nothing built for a field
-    the rules do not read."""
-    if s.isApiErrorMessage is True or s.subtype == "api_error":
-        return None
-    intern = sys.intern  # `_shared`, written out: this runs for every line of a large file
-    x = s.type
-    rec = Record(line, offset, length, intern(x) if type(x) is str and len(x) < 200 else None)
-    x = s.uuid
-    if x is not None:
-        rec.uuid = intern(x) if type(x) is str and len(x) < 200 else None
-    x = s.parentUuid
-    if x is not ABSENT:
-        rec.has_parent_field = True
-        if x is not None:
-            rec.parent = intern(x) if type(x) is str and len(x) < 200 else None
-    x = s.sessionId
-    if x is not None:
-        rec.session_id = intern(x) if type(x) is str and len(x) < 200 else None
-    x = s.timestamp
-    if type(x) is str:
-        rec.timestamp = x
-    if s.isSidechain is True:
-        rec.sidechain = True
-    x = s.version
-    if x is not None:
-        rec.version = intern(x) if type(x) is str and len(x) < 200 else None
-    x = s.logicalParentUuid
-    if x is not None:
-        rec.logical_parent = _shared(x)
-    x = s.subtype
-    if x is not None:
-        rec.subtype = _shared(x)
-    if s.isMeta is True:
-        rec.is_meta = True
-    if s.isCompactSummary is True:
-        rec.is_compact_summary = True
-    x = s.agentId
-    if type(x) is str:
-        rec.agent_id = x
-    x = s.leafUuid
-    if type(x) is str:
-        rec.leaf_uuid = x
-    x = s.toolUseResult
-    if type(x) is AgentOnly and type(x.agentId) is str:
-        rec.tool_result_agent = x.agentId
-    x = s.toolDenialKind
-    if type(x) is str:
-        rec.tool_denial = x
-    x = s.origin
-    if type(x) is dict and x.get("kind") == "task-notification":
-        rec.is_notification = True
-    if rec.type == "attachment":
-        _summarise_attachment(rec, {"attachment": raw_value(s.attachment), "renderedRole": s.renderedRole,
-                                    "rendered": raw_value(s.rendered)})
-        return rec
-    if rec.type == "system" and rec.subtype == "compact_boundary":
-        _summarise_preserved(rec, {"compactMetadata": raw_value(s.compactMetadata)})
-    elif rec.type in _LOGS:
-        return rec
-    message = s.message
-    if message is not None:
-        x = message.role
-        if x is not None:
-            rec.role = _shared(x)
-        x = message.id
-        if x is not None:
-            rec.message_id = _shared(x)
-        x = message.model
-        if x is not None:
-            rec.model = _shared(x)
-        usage = message.usage
-        if usage is not None:
-            total = 0
-            for n in (usage.input_tokens, usage.cache_creation_input_tokens, usage.cache_read_input_tokens):
-                if isinstance(n, int) and _INT_MIN <= n <= _UINT_MAX:
-                    total += n
-            rec.usage_context = total
-            out = usage.output_tokens
-            rec.output_tokens = out if isinstance(out, int) and _INT_MIN <= out <= _UINT_MAX else 0
-        content = message.content
-        if type(content) is list:
-            rec.blocks = tuple([summarise_block(b, i) for i, b in enumerate(content)])
-        elif type(content) is str:
-            rec.content_is_string = True
-            rec.blocks = (summarise_block({"type": "text", "text": content}, None),)
-    elif rec.type == "system" and rec.subtype == "local_command":
-        content = raw_value(s.content)
-        rec.role = "user"
-        rec.content_is_string = True
-        rec.blocks = (summarise_block({"type": "text", "text": content if isinstance(content, str) else ""}, None),)
-    return rec
-
-
-# The integers orjson reads as integers; beyond them it gives a float (msgspec an int), which
-# `summarise` leaves out of a sum.
-_INT_MIN, _UINT_MAX = -(2**63), 2**64 - 1
 
 
 _LOGS = frozenset({"api-request", "api-request-blob", "api-request-shape"})

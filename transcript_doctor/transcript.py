@@ -17,8 +17,7 @@ import orjson
 
 from . import reader
 from .reader import LineDefect, RawLine
-from .decode import decode_line
-from .records import CODEX_TYPES, Record, looks_like_codex, summarise, summarise_typed
+from .records import CODEX_TYPES, Record, looks_like_codex, summarise
 
 
 @dataclass(slots=True)
@@ -150,6 +149,8 @@ def load(path: str | os.PathLike[str], *, validate: bool = True, progress: Calla
         # Without a schema check in this process, lines are decoded straight into the fields the
         # rules read (decode.py); the check needs the whole parsed object, so it keeps orjson.
         typed = valid is None
+        if typed:
+            from .decode import decode_line, summarise_typed  # msgspec is loaded only for this path
         try:
             for number, offset, chunk, is_last in reader.iter_chunks(handle, size):
                 transcript.line_count = number

@@ -26,8 +26,10 @@ class WriteRefused(Exception):
 
 
 @contextmanager
-def atomic_file(path: Path, mode: int | None = None) -> Iterator[BinaryIO]:
-    """Write `path` through a temporary file in the same folder, renamed into place on success."""
+def atomic_file(path: Path, mode: int | None = None, durable: bool = True) -> Iterator[BinaryIO]:
+    """Write `path` through a temporary file in the same folder, renamed into place on success.
+    `durable=False` skips the fsyncs: for the passes of a repair, private files that are made
+    durable once, when the last of them is placed (`fixer.place`)."""
     folder = path.parent if str(path.parent) else Path(".")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
@@ -39,9 +41,11 @@ def atomic_file(path: Path, mode: int | None = None) -> Iterator[BinaryIO]:
         with os.fdopen(fd, "wb") as handle:
             yield handle
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
-        _fsync_dir(folder)
+        if durable:
+            fsync_dir(folder)
     except BaseException:
         try:
             os.unlink(tmp)
@@ -50,7 +54,16 @@ def atomic_file(path: Path, mode: int | None = None) -> Iterator[BinaryIO]:
         raise
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_path(path: Path) -> None:
+    """Make a file written without fsync durable before it is renamed into place."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_dir(folder: Path) -> None:
     try:
         fd = os.open(folder, os.O_RDONLY)
     except OSError:
@@ -117,7 +130,7 @@ def write_pass(plan: RepairPlan, output: Path, rejects: Path, session_rewrite: t
     sources: list[int | None] = []
     copied: list[int | None] = []
     rejected = 0
-    with atomic_file(output, mode) as out, atomic_file(rejects, mode) as rej:
+    with atomic_file(output, mode, durable=False) as out, atomic_file(rejects, mode, durable=False) as rej:
         for number, kind, data, original in render_lines(plan, session_rewrite):
             if original is not None:
                 rej.write(original + b"\n")
@@ -125,7 +138,7 @@ def write_pass(plan: RepairPlan, output: Path, rejects: Path, session_rewrite: t
             if kind == "removed":
                 continue
             out.write(data)
-            lines = max(1, data.count(b"\n"))
+            lines = 1 if kind == "copy" else max(1, data.count(b"\n"))
             sources.extend([None if kind == "inserted" else number] * lines)
             verbatim = kind == "copy" and session_rewrite is None and number not in plan.add_newline_at
             copied.extend([number if verbatim else None] * lines)
