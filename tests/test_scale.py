@@ -156,3 +156,41 @@ def test_progress_bar_on_a_terminal_and_silence_in_a_pipe(tmp_path):
     assert "checking" not in _run_with_terminal_stderr("check", src, env={})[2]
     piped = run("check", src, env={"TRANSCRIPT_DOCTOR_PROGRESS_MIN_BYTES": "1"})
     assert piped.err == "" and "TD201" in piped.out
+
+
+def _crashed(tmp_path: Path) -> Path:
+    """The usual crash: a call that never got its result, then a write cut off mid-line."""
+    body = (EXAMPLES / "td201-orphan-tool-use.jsonl").read_bytes()
+    torn = (EXAMPLES / "td002-torn-last-line.jsonl").read_bytes().splitlines()[-1]
+    out = tmp_path / "crashed.jsonl"
+    out.write_bytes(body + torn)
+    return out
+
+
+def test_a_torn_line_and_a_conversation_repair_take_one_pass_and_write_what_two_passes_wrote(tmp_path, monkeypatch):
+    from transcript_doctor import api
+    from transcript_doctor.repair import RepairPlan
+
+    src = _crashed(tmp_path)
+    one = api.fix(src, output=tmp_path / "one.jsonl")
+    monkeypatch.setattr(RepairPlan, "leaves_records_alone", lambda self: False)  # the pass of its own, as before
+    two = api.fix(src, output=tmp_path / "two.jsonl")
+    assert (one.passes, two.passes) == (1, 2)
+    codes = {c.code for c in one.changes}
+    assert {"TD002", "TD201"} <= codes  # both phases really were repaired
+    assert [(c.code, c.line, c.action, c.description) for c in one.changes] == \
+        [(c.code, c.line, c.action, c.description) for c in two.changes]
+    assert (tmp_path / "one.jsonl").read_bytes() == (tmp_path / "two.jsonl").read_bytes()
+    assert (tmp_path / "one.jsonl.rejects").read_bytes() == (tmp_path / "two.jsonl.rejects").read_bytes()
+    assert one.errors_left == [] and api.check(tmp_path / "one.jsonl").errors == 0
+
+
+def test_a_line_repair_that_touches_a_record_still_gets_a_pass_of_its_own(tmp_path):
+    from transcript_doctor import api
+
+    lines = (EXAMPLES / "td201-orphan-tool-use.jsonl").read_bytes().splitlines(keepends=True)
+    glued = lines[2].rstrip(b"\n") + lines[3]  # two records on one line: splitting it adds a record
+    src = tmp_path / "glued.jsonl"
+    src.write_bytes(b"".join(lines[:2] + [glued] + lines[4:]))
+    result = api.fix(src, output=tmp_path / "out.jsonl")
+    assert result.passes >= 2 and result.errors_left == []

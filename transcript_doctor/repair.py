@@ -67,6 +67,9 @@ class RepairPlan:
     inserted: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # after line -> new records
     changes: list[Change] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    # the line repairs (TD0xx) of this plan were followed by the next phase's, in the same pass:
+    # their rejects are written first, as if they had had a pass of their own
+    lines_phase_done: bool = False
 
     # ---- lookups -------------------------------------------------------------------------
     @property
@@ -413,6 +416,12 @@ class RepairPlan:
                 self.note(f, "changed", what, line)
                 return
 
+    def leaves_records_alone(self) -> bool:
+        """Only lines that hold no record were removed (or given their newline): what the
+        analysis knows of records, chains and conversations still holds."""
+        return not (self.values or self.replaced_bytes or self.inserted) and all(
+            self.record_at(line) is None for line in self.removed)
+
     def finish(self) -> None:
         """Compact removed blocks; a record left with no content is removed and re-linked around."""
         for line in sorted(self.values):
@@ -511,12 +520,19 @@ def plan_repairs(analysis: Analysis, unsafe: bool = False) -> RepairPlan:
             plan.skipped.append(Skipped(f, "not fixed: the repair is unsafe (it invents or drops content); use --unsafe-fixes"))
             continue
         todo.append((f, rule))
-    if todo:
-        first = min(repair_phase(rule) for _, rule in todo)
-        todo = [(f, rule) for f, rule in todo if repair_phase(rule) == first]
-    for f, rule in todo:
-        if f.code in ("TD102", "TD103") and f.line in plan.values and "parentUuid" in plan.values[f.line]:
-            continue  # already re-linked by the repair of the line it pointed to
-        rule.module.fix(f, plan)
+    phases = sorted({repair_phase(rule) for _, rule in todo})
+    for phase in phases:
+        for f, rule in todo:
+            if repair_phase(rule) != phase:
+                continue
+            if f.code in ("TD102", "TD103") and f.line in plan.values and "parentUuid" in plan.values[f.line]:
+                continue  # already re-linked by the repair of the line it pointed to
+            rule.module.fix(f, plan)
+        if not (phase == 0 and len(phases) > 1 and plan.leaves_records_alone()):
+            break
+        # The usual crash (a torn last line and a call that never got its result): the lines
+        # repaired so far held no record, so the tree, the conversations and every other finding
+        # are what this analysis found, and the next phase is planned now, in the same pass.
+        plan.lines_phase_done = True
     plan.finish()
     return plan

@@ -73,8 +73,12 @@ def finding_row(name: str, f: Finding) -> tuple[str, str, str, str, str, str]:
 def render_text(console, analyses: list[Analysis], show_info: bool = True, *, named: bool | None = None,
                 label: str | None = None) -> None:
     """Findings, then one summary line per file; the summary names its file when `named` (by
-    default when there are several). `label` replaces the path (standard input)."""
-    from rich.text import Text
+    default when there are several). `label` replaces the path (standard input). A plain
+    console (cli.PlainConsole) gets the same text without styles."""
+    if getattr(console, "plain", False):
+        Text = _PlainText
+    else:
+        from rich.text import Text
 
     for analysis in analyses:
         name = label or str(analysis.transcript.path)
@@ -100,6 +104,22 @@ def render_text(console, analyses: list[Analysis], show_info: bool = True, *, na
         style = "bold red" if analysis.errors else ("yellow" if analysis.warnings else "green")
         prefix = Text(f"{name}: ", style="bold") if (len(analyses) > 1 if named is None else named) else Text("")
         console.print(prefix + Text(summary_line(analysis), style=style), soft_wrap=True)
+
+
+class _PlainText:
+    """rich.text.Text's `append` and `+`, without the styles: for a plain console."""
+
+    def __init__(self, text: str = "", style: str = "") -> None:
+        self.text = text
+
+    def append(self, text: str, style: str = "") -> None:
+        self.text += text
+
+    def __add__(self, other: "_PlainText") -> "_PlainText":
+        return _PlainText(self.text + other.text)
+
+    def __str__(self) -> str:
+        return self.text
 
 
 def analysis_json(analysis: Analysis) -> dict[str, Any]:

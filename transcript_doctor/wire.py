@@ -10,7 +10,6 @@ a hash, so a new client behaviour shows up as a difference instead of a wrong in
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 import orjson
@@ -149,6 +148,8 @@ def _without_cache_control(block: Any) -> Any:
 
 def message_hash(message: dict[str, Any]) -> str:
     text = json.dumps(normalised(message), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    import hashlib  # here: most commands never hash a message, and OpenSSL takes a while to load
+
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 

@@ -9,6 +9,7 @@ moment leaves the input and any earlier output intact.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -130,10 +131,14 @@ def write_pass(plan: RepairPlan, output: Path, rejects: Path, session_rewrite: t
     sources: list[int | None] = []
     copied: list[int | None] = []
     rejected = 0
+    # A plan that did the line repairs and the next phase together keeps the rejects in the order
+    # two passes wrote them: the lines repaired first, then the rest.
+    later = tempfile.TemporaryFile(dir=rejects.parent) if plan.lines_phase_done else None
     with atomic_file(output, mode, durable=False) as out, atomic_file(rejects, mode, durable=False) as rej:
         for number, kind, data, original in render_lines(plan, session_rewrite):
             if original is not None:
-                rej.write(original + b"\n")
+                first = later is None or plan.removed.get(number, "").startswith("TD0")
+                (rej if first else later).write(original + b"\n")
                 rejected += 1
             if kind == "removed":
                 continue
@@ -142,6 +147,10 @@ def write_pass(plan: RepairPlan, output: Path, rejects: Path, session_rewrite: t
             sources.extend([None if kind == "inserted" else number] * lines)
             verbatim = kind == "copy" and session_rewrite is None and number not in plan.add_newline_at
             copied.extend([number if verbatim else None] * lines)
+        if later is not None:
+            later.seek(0)
+            shutil.copyfileobj(later, rej)
+            later.close()
     return PassResult(output, rejects, sources, rejected, copied)
 
 
