@@ -181,3 +181,29 @@ def test_any_value_anywhere_reads_the_same_either_way(path, value, kind):
     if path != ("type",):
         record["type"] = kind
     agree(json.dumps(record).encode() + b"\n")
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="no fork on this platform")
+def test_bytes_that_are_not_utf8_where_no_rule_looks_are_still_found_beside_a_large_load(tmp_path, monkeypatch):
+    """With the schema check in a process of its own, the typed path leaves the UTF-8 check to
+    it; a line it read that orjson refuses is then read again on the full path."""
+    from transcript_doctor.analysis import analyse
+
+    lines = (ROOT / "examples" / "clean-2.0.30-parallel-tools.jsonl").read_bytes().splitlines(keepends=True)
+    middle = len(lines) // 2
+    lines[middle] = lines[middle].replace(b'"cwd":"', b'"cwd":"\xff\xfe', 1)
+    assert b"\xff\xfe" in lines[middle]
+    path = tmp_path / "bad-byte.jsonl"
+    path.write_bytes(b"".join(lines))
+
+    def findings(side: bool):
+        monkeypatch.setattr(transcript_mod, "SIDE_VALIDATION_MIN_BYTES", 0)
+        monkeypatch.setattr(transcript_mod, "side_validation_allowed", side)
+        analysis = analyse(path)
+        return [(f.code, f.line, f.message) for f in analysis.findings], analysis.transcript.typed_unchecked
+
+    here, unchecked_here = findings(False)
+    beside, unchecked_beside = findings(True)
+    assert unchecked_beside and not unchecked_here  # the two ways really differ in who checks UTF-8
+    assert any(code == "TD004" and line == middle + 1 for code, line, _ in here)
+    assert beside == here

@@ -128,7 +128,13 @@ def analyse(
     gc.disable()
     try:
         transcript = load(path, validate=validate, progress=progress, carried=carried)
-        return analyse_transcript(transcript, rules, client_version)
+        analysis = analyse_transcript(transcript, rules, client_version)
+        misread = transcript.misread_lines()
+        if misread:  # bytes that are not UTF-8 where no rule looks (transcript.misread_lines): again, strictly
+            transcript = analysis = None
+            transcript = load(path, validate=validate, carried=carried, full_lines=frozenset(misread))
+            analysis = analyse_transcript(transcript, rules, client_version)
+        return analysis
     finally:
         if paused:
             gc.enable()

@@ -112,9 +112,10 @@ _decoder = msgspec.json.Decoder(Line)
 _Failed = (msgspec.DecodeError, msgspec.ValidationError, RecursionError)
 
 
-def decode_line(data: bytes) -> Line | None:
-    """The typed fields of one line, or None when the line needs the full path."""
-    if not data.isascii():
+def decode_line(data: bytes, check_utf8: bool = True) -> Line | None:
+    """The typed fields of one line, or None when the line needs the full path. `check_utf8=False`
+    when something else reads every line strictly (transcript.Transcript.misread_lines)."""
+    if check_utf8 and not data.isascii():
         try:
             data.decode("utf-8")
         except UnicodeDecodeError:

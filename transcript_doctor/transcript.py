@@ -53,6 +53,8 @@ class Transcript:
 
     # the schema check of a large file, still running beside the analysis (see `_SideValidation`)
     pending_validation: "_PendingValidation | None" = field(default=None, repr=False)
+    refused_lines: list[int] = field(default_factory=list, repr=False)  # what that check found unreadable
+    typed_unchecked: bool = False  # the typed path left the UTF-8 check to that process
 
     @property
     def name(self) -> str:
@@ -65,9 +67,21 @@ class Transcript:
         read of this list waits for it."""
         if self.pending_validation is not None:
             pending, self.pending_validation = self.pending_validation, None
-            self.violations.extend(pending.finish())
+            violations, self.refused_lines = pending.finish()
+            self.violations.extend(violations)
             self.violations.sort(key=lambda v: v.line)
         return self.violations
+
+    def misread_lines(self) -> set[int]:
+        """Lines the typed path read although orjson refuses them (bytes that are not UTF-8 in a
+        field no rule reads: the typed path does not look there when the check beside the load
+        reads every line anyway). Empty unless that happened; then `analysis.analyse` reads the
+        file again with these lines on the full path."""
+        if not self.typed_unchecked:
+            return set()
+        self.schema_violations  # the check beside the load knows which lines orjson refuses
+        flagged = {d.line for d in self.defects}
+        return {n for n in self.refused_lines if n not in flagged}
 
     @property
     def seconds_since_write(self) -> float:
@@ -118,11 +132,11 @@ class Carried:
 
 
 def load(path: str | os.PathLike[str], *, validate: bool = True, progress: Callable[[int], None] | None = None,
-         carried: Carried | None = None) -> Transcript:
+         carried: Carried | None = None, full_lines: frozenset[int] = frozenset()) -> Transcript:
     """Read `path` into a Transcript. Raises reader.UnreadableInput only when the path itself
     cannot be read; anything wrong inside the file becomes a defect. With `carried`, the records
     of lines copied from the previous pass are moved over, not decoded (their owner must be done
-    with them: their line numbers change)."""
+    with them: their line numbers change). `full_lines` take the full path whatever their size."""
     handle, size = reader.open_transcript(path)
     with handle:
         try:
@@ -151,13 +165,16 @@ def load(path: str | os.PathLike[str], *, validate: bool = True, progress: Calla
         typed = valid is None
         if typed:
             from .decode import decode_line, summarise_typed  # msgspec is loaded only for this path
+        # The process beside reads every line with orjson: the typed path need not check UTF-8 too.
+        check_utf8 = side is None
+        transcript.typed_unchecked = typed and not check_utf8
         try:
             for number, offset, chunk, is_last in reader.iter_chunks(handle, size):
                 transcript.line_count = number
                 if moved is not None and moved.take(number, offset, len(chunk)):
                     continue
-                if typed and number > 1 and not is_last:
-                    line = decode_line(chunk)
+                if typed and number > 1 and not is_last and number not in full_lines:
+                    line = decode_line(chunk, check_utf8)
                     if line is not None and line.type not in CODEX_TYPES:
                         record = summarise_typed(line, number, offset, len(chunk))
                         if record is not None:
@@ -248,12 +265,15 @@ SIDE_VALIDATION_MIN_BYTES = 8 * 1024 * 1024
 side_validation_allowed = True  # scan's worker processes turn it off: their cores are taken
 
 
-def validate_lines(path, size: int, valid, record_errors):
+def validate_lines(path, size: int, valid, record_errors, refused: list[int] | None = None):
     """Yield a SchemaViolation for every record in the first `size` bytes of `path` that breaks
-    its schema; the same records `load` would check (parsed objects, Codex lines excepted)."""
+    its schema; the same records `load` would check (parsed objects, Codex lines excepted).
+    `refused` collects the lines that are not one clean JSON object."""
     with open(path, "rb") as handle:
         for raw in reader.iter_lines(handle, size):
             value = raw.value
+            if refused is not None and (raw.defects or type(value) is not dict) and not raw.blank:
+                refused.append(raw.number)
             if type(value) is dict and not valid(value) and not looks_like_codex(value):
                 uuid = value.get("uuid")
                 uuid = uuid if isinstance(uuid, str) and len(uuid) < 200 else None
@@ -267,13 +287,15 @@ class _PendingValidation:
     path: str | os.PathLike[str]
     size: int
 
-    def finish(self) -> list[SchemaViolation]:
-        violations = self.side.result()
-        if violations is None:  # the side process failed: validate here after all
+    def finish(self) -> tuple[list[SchemaViolation], list[int]]:
+        """The violations, and the lines that are not one clean JSON object."""
+        found = self.side.result()
+        if found is None:  # the side process failed: validate here after all
             from .schemas import record_checker, record_errors
 
-            violations = list(validate_lines(self.path, self.size, record_checker(), record_errors))
-        return violations
+            refused: list[int] = []
+            found = list(validate_lines(self.path, self.size, record_checker(), record_errors, refused)), refused
+        return found
 
 
 class _SideValidation:
@@ -303,25 +325,27 @@ class _SideValidation:
 
                 st = os.stat(path)
                 if st.st_ino == fingerprint[2] and st.st_size >= size:  # still the file being loaded
+                    refused: list[int] = []
                     found = [(v.line, v.uuid, v.schema, v.path, v.message)
-                             for v in validate_lines(path, size, record_checker(), record_errors)]
+                             for v in validate_lines(path, size, record_checker(), record_errors, refused)]
                     with os.fdopen(write_end, "wb") as out:
-                        out.write(orjson.dumps(found))
+                        out.write(orjson.dumps({"violations": found, "refused": refused}))
                     code = 0
             finally:
                 os._exit(code)
         os.close(write_end)
         return cls(pid, read_end)
 
-    def result(self) -> "list[SchemaViolation] | None":
+    def result(self) -> "tuple[list[SchemaViolation], list[int]] | None":
         with os.fdopen(self.read_end, "rb") as pipe:
             data = pipe.read()
         _, status = os.waitpid(self.pid, 0)
         if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
             return None
         try:
-            return [SchemaViolation(*row) for row in orjson.loads(data)]
-        except (orjson.JSONDecodeError, TypeError):
+            found = orjson.loads(data)
+            return [SchemaViolation(*row) for row in found["violations"]], found["refused"]
+        except (orjson.JSONDecodeError, TypeError, KeyError):
             return None
 
     def abandon(self) -> None:

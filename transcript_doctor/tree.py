@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from .profiles import ClientProfile, newest_version, profile_for
-from .records import Record
+from .records import MESSAGE_TYPES, Record
 from .transcript import Transcript
 
 MAIN = "main"
@@ -89,7 +89,11 @@ class ConversationTree:
 
     @property
     def compact_boundaries(self) -> list[Record]:
-        return [r for r in self.by_uuid.values() if r.is_compact_boundary]
+        cached = self.__dict__.get("_boundaries")
+        if cached is None:
+            cached = [r for r in self.by_uuid.values() if r.type == "system" and r.subtype == "compact_boundary"]
+            self.__dict__["_boundaries"] = cached
+        return cached
 
 
 def _walk_up(tree: ConversationTree, start: Record, stop_at: set[str] | None = None) -> tuple[list[Record], str, Record | None]:
@@ -146,21 +150,33 @@ def _later(a: Record, b: Record) -> bool:
 def build(transcript: Transcript, client_version: str | None = None) -> ConversationTree:
     """The tree as the client of `client_version` sees it (None: the newest version on the resumed chain)."""
     tree = ConversationTree(transcript=transcript)
+    # These loops run once per record of every file: names bound locally.
+    by_uuid, by_message_id, children = tree.by_uuid, tree.by_message_id, tree.children
     for rec in transcript.records:
-        if rec.uuid is None:
+        uuid = rec.uuid
+        if uuid is None:
             continue
-        earlier = tree.by_uuid.get(rec.uuid)
+        earlier = by_uuid.get(uuid)
         if earlier is not None:
             tree.duplicates.append((earlier, rec))
-        tree.by_uuid[rec.uuid] = rec  # the later line wins, as in Claude Code's loader
+        by_uuid[uuid] = rec  # the later line wins, as in Claude Code's loader
         if rec.message_id and rec.type == "assistant":
-            tree.by_message_id.setdefault(rec.message_id, []).append(rec)
+            group = by_message_id.get(rec.message_id)
+            if group is None:
+                by_message_id[rec.message_id] = [rec]
+            else:
+                group.append(rec)
         elif rec.rendered_role is not None:
             tree.renders_attachments = True
-    for rec in tree.by_uuid.values():
-        if rec.parent is not None:
-            tree.children.setdefault(rec.parent, []).append(rec)
-            if rec.parent not in tree.by_uuid:
+    for rec in by_uuid.values():
+        parent = rec.parent
+        if parent is not None:
+            siblings = children.get(parent)
+            if siblings is None:
+                children[parent] = [rec]
+            else:
+                siblings.append(rec)
+            if parent not in by_uuid:
                 tree.missing_parents.append(rec)
     tree.missing_parents.sort(key=lambda r: r.line)
     tree.expected_session = _expected_session(transcript)
@@ -170,8 +186,8 @@ def build(transcript: Transcript, client_version: str | None = None) -> Conversa
         tree.profile, tree.profile_source = profile_for(client_version), "--client-version"
     else:
         chain = walked[0] if walked else []
-        written = newest_version(r.version for r in chain if r.is_message) or newest_version(
-            r.version for r in tree.by_uuid.values() if r.is_message)
+        written = newest_version(r.version for r in chain if r.type in MESSAGE_TYPES) or newest_version(
+            r.version for r in tree.by_uuid.values() if r.type in MESSAGE_TYPES)
         tree.profile = profile_for(written)
         tree.profile_source = f"the newest version on the resumed chain, {written}" if written else "no version in the file"
     if tree.profile.bridges_missing_parent_s is not None and tree.missing_parents:
@@ -258,7 +274,7 @@ def _choose_leaf(tree: ConversationTree) -> None:
     key_main: tuple[str, int] = ("", 0)
     key_side: tuple[str, int] = ("", 0)
     for rec in tree.by_uuid.values():
-        if not rec.is_message:
+        if rec.type not in MESSAGE_TYPES:
             continue
         stamp = time_key(rec.timestamp)
         if stamp is None:
@@ -283,7 +299,7 @@ def _continued(tree: ConversationTree) -> set[str]:
     """uuids of records that have a user or assistant record somewhere below them."""
     marked: set[str] = set()
     for rec in tree.by_uuid.values():
-        if not rec.is_message:
+        if rec.type not in MESSAGE_TYPES:
             continue
         parent_id = rec.parent
         child = rec
@@ -323,7 +339,7 @@ def _find_side_chains(tree: ConversationTree) -> None:
     leaves = [
         rec
         for rec in tree.by_uuid.values()
-        if rec.is_message
+        if rec.type in MESSAGE_TYPES
         and rec.uuid not in continued
         and rec.uuid not in main_uuids
         and not _spliced_result(tree, rec, continued)
