@@ -5,6 +5,7 @@ accept a line orjson refuses (those go to the full path, which says what is wron
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from pathlib import Path
 
@@ -26,8 +27,13 @@ FIXTURES = sorted(
 )
 
 
+NAMES = [f.name for f in dataclasses.fields(Record) if f.name not in ("flags", "rare")] + [
+    name for name, value in vars(Record).items() if isinstance(value, property)]
+
+
 def fields(rec: Record) -> dict:
-    return {name: getattr(rec, name) for name in Record.__slots__}
+    """Everything a rule can read of a record (the booleans and the rare fields included)."""
+    return {name: getattr(rec, name) for name in NAMES}
 
 
 def agree(line: bytes) -> str:

@@ -43,7 +43,8 @@ def _console(stderr: bool = False, plain_when_piped: bool = False):
         return PlainConsole(stream, stderr)
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+    # emoji=False: a transcript's ":name:" is text to show as it is, not a code to replace
+    return Console(stderr=stderr, highlight=False, soft_wrap=True, emoji=False)
 
 
 def _colour_forced() -> bool:

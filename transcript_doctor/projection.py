@@ -27,7 +27,7 @@ class ApiPart:
     added: str | None = None  # a block the client adds that no record holds ("context"): `record` is where it goes
 
 
-@dataclass
+@dataclass(slots=True)
 class ApiMessage:
     index: int
     role: str

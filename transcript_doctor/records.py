@@ -41,40 +41,91 @@ class Block:
 
 
 @dataclass(slots=True)
-class Record:
-    line: int
-    offset: int
-    length: int
-    type: str | None
-    uuid: str | None = None
-    parent: str | None = None
-    has_parent_field: bool = False
-    logical_parent: str | None = None
-    session_id: str | None = None
-    timestamp: str | None = None
-    sidechain: bool = False
+class RareFields:
+    """The fields few records have, kept off the `Record` itself: a million records must not
+    each carry eleven empty slots."""
+
     subtype: str | None = None
-    role: str | None = None
-    message_id: str | None = None
-    model: str | None = None
-    content_is_string: bool = False
-    blocks: tuple[Block, ...] = ()
-    is_meta: bool = False
-    is_compact_summary: bool = False
-    is_api_error: bool = False
+    logical_parent: str | None = None
     leaf_uuid: str | None = None  # summary / last-prompt records
-    version: str | None = None
     agent_id: str | None = None
-    usage_context: int = 0  # input + cache tokens of the response that wrote this record
-    output_tokens: int = 0
     tool_result_agent: str | None = None  # toolUseResult.agentId: the sub-agent a Task result came from
     error_text: str | None = None  # API error records: what the error said (a preview)
     rendered_role: str | None = None  # attachment records (2.1.3xx): "user" or "system" when the client sends them
     attachment_type: str | None = None  # attachment.type of attachment records
     preserved: tuple[str, ...] = ()  # compact_boundary: uuids of the messages kept verbatim after the summary
     preserved_anchor: str | None = None  # ... and the record they follow (the summary)
-    is_notification: bool = False  # a background task's notification, sent wrapped as a system notice
     tool_denial: str | None = None  # toolDenialKind of a tool result the client wrote itself ("interrupted")
+
+
+def _rare(name: str, default):
+    def get(self: "Record"):
+        rare = self.rare
+        return default if rare is None else getattr(rare, name)
+
+    def set_(self: "Record", value) -> None:
+        if self.rare is None:
+            if value == default:
+                return
+            self.rare = RareFields()
+        setattr(self.rare, name, value)
+
+    return property(get, set_)
+
+
+def _flag(bit: int):
+    def get(self: "Record") -> bool:
+        return bool(self.flags & bit)
+
+    def set_(self: "Record", value: bool) -> None:
+        self.flags = self.flags | bit if value else self.flags & ~bit
+
+    return property(get, set_)
+
+
+@dataclass(slots=True)
+class Record:
+    """One line's record, summarised: where it is, its links, and its content blocks. The
+    booleans share one integer and the fields few records have live in `rare`; both read and
+    write as plain attributes."""
+
+    line: int
+    offset: int
+    length: int
+    type: str | None
+    uuid: str | None = None
+    parent: str | None = None
+    session_id: str | None = None
+    timestamp: str | None = None
+    role: str | None = None
+    message_id: str | None = None
+    model: str | None = None
+    blocks: tuple[Block, ...] = ()
+    version: str | None = None
+    usage_context: int = 0  # input + cache tokens of the response that wrote this record
+    output_tokens: int = 0
+    flags: int = 0  # the booleans below
+    rare: RareFields | None = None
+
+    has_parent_field = _flag(1)  # the line names a parentUuid (null included)
+    sidechain = _flag(2)
+    content_is_string = _flag(4)
+    is_meta = _flag(8)
+    is_compact_summary = _flag(16)
+    is_api_error = _flag(32)
+    is_notification = _flag(64)  # a background task's notification, sent wrapped as a system notice
+
+    subtype = _rare("subtype", None)
+    logical_parent = _rare("logical_parent", None)
+    leaf_uuid = _rare("leaf_uuid", None)
+    agent_id = _rare("agent_id", None)
+    tool_result_agent = _rare("tool_result_agent", None)
+    error_text = _rare("error_text", None)
+    rendered_role = _rare("rendered_role", None)
+    attachment_type = _rare("attachment_type", None)
+    preserved = _rare("preserved", ())
+    preserved_anchor = _rare("preserved_anchor", None)
+    tool_denial = _rare("tool_denial", None)
 
     @property
     def is_message(self) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid as uuidlib
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -77,15 +78,11 @@ class RepairPlan:
         return self.analysis.tree
 
     def record_at(self, line: int) -> Record | None:
-        return self._records_by_line.get(line)
-
-    @property
-    def _records_by_line(self) -> dict[int, Record]:
-        cached = self.__dict__.get("_by_line")
-        if cached is None:
-            cached = {r.line: r for r in self.analysis.transcript.records}
-            self.__dict__["_by_line"] = cached
-        return cached
+        """The record on `line`: found by bisection (records are in line order), not through a
+        dict of every record, which a large file's repair would hold beside its analysis."""
+        records = self.analysis.transcript.records
+        i = bisect_left(records, line, key=_line_of)
+        return records[i] if i < len(records) and records[i].line == line else None
 
     def value(self, line: int) -> dict[str, Any]:
         """The parsed record on `line`, as edited so far (edits accumulate on one copy)."""
@@ -501,6 +498,10 @@ def repair_phase(rule: Rule) -> int:
     if rule.code.startswith("TD0"):
         return 0
     return 1 if rule.scope == "file" else 2
+
+
+def _line_of(record: Record) -> int:
+    return record.line
 
 
 def plan_repairs(analysis: Analysis, unsafe: bool = False) -> RepairPlan:

@@ -210,9 +210,12 @@ def load(path: str | os.PathLike[str], *, validate: bool = True, progress: Calla
 
 
 class _Mover:
+    """Walks the previous pass's records (in line order) beside the lines of the file it wrote."""
+
     def __init__(self, carried: Carried, transcript: Transcript) -> None:
         self.copied_from = carried.copied_from
-        self.by_line = {r.line: r for r in carried.records}
+        self.previous = carried.records
+        self.at = 0  # the first previous record not yet moved or passed
         self.violations: dict[int, list[SchemaViolation]] = {}
         for v in carried.violations:
             self.violations.setdefault(v.line, []).append(v)
@@ -222,9 +225,16 @@ class _Mover:
     def take(self, number: int, offset: int, length: int) -> bool:
         """Move the record of a line copied from the previous file; False: decode this line."""
         source = self.copied_from[number - 1] if number <= len(self.copied_from) else None
-        record = self.by_line.pop(source, None) if source is not None else None
+        if source is None:
+            return False
+        previous, at = self.previous, self.at
+        while at < len(previous) and previous[at].line < source:
+            at += 1
+        self.at = at
+        record = previous[at] if at < len(previous) and previous[at].line == source else None
         if record is None or record.length != length:
             return False
+        self.at = at + 1
         record.line = number
         record.offset = offset
         self.records.append(record)

@@ -34,10 +34,10 @@ finding = factory(CODE, NAME, SEVERITY, FIX)
 
 
 def check(context):
-    by_line = {r.line: r for r in context.transcript.records}
-    for d in context.transcript.defects:
-        if d.defect.kind != BAD_ENCODING:
-            continue
+    defects = [d for d in context.transcript.defects if d.defect.kind == BAD_ENCODING]
+    lines = {d.line for d in defects}
+    by_line = {r.line: r for r in context.transcript.records if r.line in lines} if defects else {}
+    for d in defects:
         record = by_line.get(d.line)
         # A lone surrogate makes the API refuse the request; NULs inside a record make Claude Code
         # drop the whole line. Both lose the session; the others are cosmetic for Claude Code.
