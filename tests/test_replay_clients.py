@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "realclient"))
 
 import evidence  # noqa: E402
 from client import VERSIONS, ClientUnavailable, cache_folder, install  # noqa: E402
+from describe import parse_lines  # noqa: E402
 
 EVIDENCE = Path(__file__).resolve().parent / "replay_evidence"
 FAULTS = [name for name in evidence.SCENARIOS if name != "clean"]
@@ -137,14 +138,7 @@ class Evidence:
         return self.first["error"]
 
     def records(self) -> list[dict | None]:
-        out = []
-        for line in self.session.split(b"\n"):
-            if line.strip():
-                try:
-                    out.append(json.loads(line))
-                except ValueError:
-                    out.append(None)
-        return out
+        return parse_lines(self.session)
 
     def dropped_ids(self) -> set[str]:
         """Tool ids whose tool_use or tool_result blocks the file holds more often than the request

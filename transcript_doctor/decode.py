@@ -98,9 +98,9 @@ class Line(Struct, gc=False):
     toolDenialKind: Any = None
     origin: Any = None
     renderedRole: Any = None
-    # Read only for some record types, and only when their line names them: kept undecoded.
     # A sub-agent's result names its agent; other outputs (often the largest field) are skipped.
     toolUseResult: Union[AgentOnly, str, None] = None
+    # Read only for some record types: kept undecoded until then.
     attachment: msgspec.Raw = msgspec.Raw(b"null")
     rendered: msgspec.Raw = msgspec.Raw(b"null")
     compactMetadata: msgspec.Raw = msgspec.Raw(b"null")

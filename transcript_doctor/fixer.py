@@ -26,9 +26,9 @@ from .writer import (
     atomic_file,
     backup_path,
     changed_message,
-    fsync_dir,
     copy_with_rewrite,
     fingerprint,
+    fsync_dir,
     fsync_path,
     write_pass,
 )

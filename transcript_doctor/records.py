@@ -11,7 +11,6 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
-
 # Types whose records take part in the parentUuid chain (anything with a uuid does too).
 MESSAGE_TYPES = frozenset({"user", "assistant"})
 CODEX_TYPES = frozenset({"session_meta", "response_item", "event_msg", "turn_context", "compacted"})

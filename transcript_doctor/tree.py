@@ -150,7 +150,9 @@ def _later(a: Record, b: Record) -> bool:
 def build(transcript: Transcript, client_version: str | None = None) -> ConversationTree:
     """The tree as the client of `client_version` sees it (None: the newest version on the resumed chain)."""
     tree = ConversationTree(transcript=transcript)
-    # These loops run once per record of every file: names bound locally.
+    # These loops, and the tree's other walks over every record, run once per record of every
+    # file: names are bound locally and the type is tested directly, not through `is_message` or
+    # `is_compact_boundary` (a property call per record cost 30 ms of build's 130 ms per 100 MB).
     by_uuid, by_message_id, children = tree.by_uuid, tree.by_message_id, tree.children
     for rec in transcript.records:
         uuid = rec.uuid

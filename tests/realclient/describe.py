@@ -36,15 +36,20 @@ def shape(messages: list[dict]) -> str:
                       for n, m in enumerate(messages))
 
 
-def file_lines(path: Path) -> list[dict | None]:
+def parse_lines(data: bytes) -> list[dict | None]:
+    """Every non-blank JSON line parsed; None for a line that does not parse."""
     out = []
-    for line in path.read_bytes().split(b"\n"):
+    for line in data.split(b"\n"):
         if line.strip():
             try:
                 out.append(json.loads(line))
             except ValueError:
                 out.append(None)
     return out
+
+
+def file_lines(path: Path) -> list[dict | None]:
+    return parse_lines(path.read_bytes())
 
 
 def new_records(session: Path, after: Path) -> list[str]:
